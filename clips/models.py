@@ -1,0 +1,1 @@
+# Audience clips and consent arrive with the clips issue; this app holds their models then.

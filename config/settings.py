@@ -1,0 +1,221 @@
+"""Roundtable settings: one module, driven by environment variables.
+
+With no environment at all it runs on embedded defaults that need no server
+(SQLite in WAL mode, the in-memory channel layer, Celery on kombu's filesystem
+transport, media on local disk). DATABASE_URL, REDIS_URL (or CHANNEL_LAYER_URL and
+CELERY_BROKER_URL) and AWS_STORAGE_BUCKET_NAME switch to the scaled setup.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from .env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("ROUNDTABLE_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG and env_bool("ROUNDTABLE_REQUIRE_SECRET", False):
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
+    # A fixed key is fine for the embedded single-box default only.
+    SECRET_KEY = "roundtable-embedded-default-not-for-production"
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "rooms",
+    "recordings",
+    "clips",
+    "moderation",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "rooms.context_processors.notifications",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("SQLITE_PATH", str(VAR_DIR / "roundtable.sqlite3")),
+            "OPTIONS": {
+                # WAL lets the web process, the worker and beat read while one writes.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Channels and Celery ----------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+CHANNEL_LAYER_URL = env_str("CHANNEL_LAYER_URL", REDIS_URL)
+if CHANNEL_LAYER_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [CHANNEL_LAYER_URL],
+                "prefix": env_str("CHANNEL_LAYER_PREFIX", "roundtable"),
+                "capacity": 5000,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+if not CELERY_BROKER_URL:
+    # kombu's filesystem transport: a broker that needs no server, for one box.
+    _broker_dir = VAR_DIR / "celery-broker"
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "control_folder": str(_broker_dir / "control"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_TIME_LIMIT = 15 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_TIMEZONE = "UTC"
+
+# --- Storage ----------------------------------------------------------------
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _media_storage,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# --- Auth, mail, i18n -------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Roundtable <noreply@localhost>")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.channels.server": {"level": "WARNING"}},
+}
+
+# --- Product limits -----------------------------------------------------------
+ROUNDTABLE = {
+    "MAX_COHOSTS": env_int("ROUNDTABLE_MAX_COHOSTS", 2),
+    "MAX_SPEAKERS": env_int("ROUNDTABLE_MAX_SPEAKERS", 10),
+    "SCHEDULE_MAX_DAYS": env_int("ROUNDTABLE_SCHEDULE_MAX_DAYS", 14),
+    # A scheduled space not started this long after its time is cancelled.
+    "NO_SHOW_GRACE_MINUTES": env_int("ROUNDTABLE_NO_SHOW_GRACE_MINUTES", 30),
+    # A live space with nobody connected for this long is ended.
+    "EMPTY_SPACE_MINUTES": env_int("ROUNDTABLE_EMPTY_SPACE_MINUTES", 10),
+    # Someone whose socket drops keeps their place this long before shown as gone.
+    "PRESENCE_GRACE_SECONDS": env_int("ROUNDTABLE_PRESENCE_GRACE_SECONDS", 30),
+    # Reactions and presence changes are sent as one batch per interval per space.
+    "BATCH_INTERVAL_MS": env_int("ROUNDTABLE_BATCH_INTERVAL_MS", 400),
+    "MAX_FRAME_BYTES": env_int("ROUNDTABLE_MAX_FRAME_BYTES", 16 * 1024),
+    "REACTIONS_PER_SECOND": env_int("ROUNDTABLE_REACTIONS_PER_SECOND", 5),
+    "HAND_RAISES_PER_MINUTE": env_int("ROUNDTABLE_HAND_RAISES_PER_MINUTE", 6),
+    "LISTENERS_IN_SNAPSHOT": env_int("ROUNDTABLE_LISTENERS_IN_SNAPSHOT", 200),
+}
+
+CELERY_BEAT_SCHEDULE = {
+    "rooms.cancel_no_show_spaces": {
+        "task": "rooms.cancel_no_show_spaces",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "rooms.end_empty_spaces": {
+        "task": "rooms.end_empty_spaces",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "rooms.sweep_presence": {
+        "task": "rooms.sweep_presence",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
+}

@@ -1,0 +1,252 @@
+"""The live room socket, /ws/spaces/<id>/. The protocol is written down in docs/room-protocol.md.
+
+The consumer parses and validates each message, applies the per-connection rate limits and
+calls one service; the services check roles. Deltas reach the socket through the process hub.
+"""
+
+import json
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from rooms.errors import InvalidRequest, NotAllowed, RoomError
+from rooms.hub import get_hub
+from rooms.services import presence, stage
+from rooms.services.snapshot import display_name, participant_data, room_snapshot
+from rooms.services.spaces import do_end_space
+
+REACTIONS = ("👏", "😂", "❤️", "🔥", "💯", "🙌", "🤔", "😮")
+
+# Close codes (4000-4999 are the application's own).
+CLOSE_NOT_FOUND = 4404
+CLOSE_FORBIDDEN = 4403
+CLOSE_ENDED = 4410
+CLOSE_TOO_BIG = 1009
+
+
+class RateLimit:
+    """A token bucket: `rate` tokens a second, holding at most `burst`."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.burst = rate, burst
+        self.tokens, self.stamp = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def _user_id(message: dict) -> int:
+    value = message.get("user_id")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidRequest("`user_id` must be a whole number.", code="bad_field")
+    return value
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    # No channel per socket: the process hub holds the one subscription per space.
+    channel_layer_alias = "per-socket-channels-disabled"
+
+    async def connect(self):
+        self.space_id = self.scope["url_route"]["kwargs"]["space_id"]
+        self.user = self.scope["user"]
+        self.user_id = self.user.pk if self.user.is_authenticated else None
+        self.joined = False
+        self.hub = get_hub()
+        limits = settings.ROUNDTABLE
+        self.reaction_limit = RateLimit(limits["REACTIONS_PER_SECOND"], limits["REACTIONS_PER_SECOND"] * 2)
+        self.hand_limit = RateLimit(limits["HAND_RAISES_PER_MINUTE"] / 60, 3)
+        await self.accept()
+        try:
+            space, me, arrived = await database_sync_to_async(presence.do_connect)(self.space_id, self.user)
+        except RoomError as error:
+            await self.send_error(error)
+            await self.close(code=_close_code_for(error))
+            return
+        self.joined = True
+        # Reactions are the hot path: the socket tracks liveness from events, with no query.
+        self.live = space.is_live
+        # Join the hub before taking the snapshot so that no delta falls between them.
+        await self.hub.join(self.space_id, self)
+        snapshot = await database_sync_to_async(room_snapshot)(space, me)
+        await self.send(text_data=json.dumps(snapshot, ensure_ascii=False))
+        if arrived:
+            self.hub.note_joined(self.space_id, participant_data(me) if me else None)
+
+    async def disconnect(self, code):
+        if not self.joined:
+            return
+        self.joined = False
+        await self.hub.leave(self.space_id, self)
+        await database_sync_to_async(presence.do_disconnect)(self.space_id, self.user)
+        if self.user_id:
+            self.hub.expire_later(self.space_id, self.user_id)
+        else:
+            self.hub.note_left(self.space_id, None)
+
+    async def push(self, text: str, event: str | None) -> None:
+        """Called by the hub for each event of this space."""
+        await self.send(text_data=text)
+        if event == "space.started":
+            self.live = True
+        elif event == "space.ended":
+            await self.close(code=CLOSE_ENDED)
+        elif event == "removed":
+            await self.close(code=CLOSE_FORBIDDEN)
+
+    # --- input -----------------------------------------------------------------
+    async def receive(self, text_data=None, bytes_data=None):
+        if bytes_data is not None:
+            await self.send_error(InvalidRequest("Send JSON text frames.", code="binary_frame"))
+            return
+        if len(text_data.encode()) > settings.ROUNDTABLE["MAX_FRAME_BYTES"]:
+            await self.send_error(InvalidRequest("Message too large.", code="too_large"))
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            await self.send_error(InvalidRequest("Messages must be JSON.", code="bad_json"))
+            return
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            await self.send_error(InvalidRequest("Each message is an object with a `type`.", code="bad_message"))
+            return
+        ref = message.get("ref")
+        if ref is not None and not isinstance(ref, (str, int)):
+            ref = None
+        handler = self.HANDLERS.get(message["type"])
+        if handler is None:
+            await self.send_error(InvalidRequest(f"Unknown message type {message['type'][:40]!r}.", code="unknown_type"), ref)
+            return
+        if not self.joined:
+            await self.send_error(NotAllowed("You are not in this space.", code="not_in_space"), ref)
+            return
+        try:
+            await handler(self, message)
+        except RoomError as error:
+            await self.send_error(error, ref)
+            return
+        if ref is not None:
+            await self.send_json({"type": "ack", "ref": ref})
+
+    async def send_json(self, data: dict) -> None:
+        await self.send(text_data=json.dumps(data, ensure_ascii=False))
+
+    async def send_error(self, error: RoomError, ref=None) -> None:
+        data = {"type": "error", "code": error.code, "message": error.message}
+        if ref is not None:
+            data["ref"] = ref
+        await self.send_json(data)
+
+    # --- handlers ------------------------------------------------------------------
+    def _need_login(self):
+        if not self.user_id:
+            raise NotAllowed("Log in to do that.", code="login_required")
+
+    async def _call(self, service, *args):
+        self._need_login()
+        return await database_sync_to_async(service)(self.user, self.space_id, *args)
+
+    async def on_ping(self, message):
+        await self.send_json({"type": "pong"})
+
+    async def on_hand_raise(self, message):
+        self._need_login()
+        if not self.hand_limit.take():
+            raise InvalidRequest("Slow down: you raised your hand too often.", code="rate_limited")
+        await self._call(stage.do_raise_hand)
+
+    async def on_hand_lower(self, message):
+        target = _user_id(message) if "user_id" in message else None
+        await self._call(stage.do_lower_hand, target)
+
+    async def on_speaker_add(self, message):
+        await self._call(stage.do_bring_up, _user_id(message))
+
+    async def on_speaker_invite(self, message):
+        await self._call(stage.do_invite_to_speak, _user_id(message))
+
+    async def on_invite_accept(self, message):
+        await self._call(stage.do_answer_invite, True)
+
+    async def on_invite_decline(self, message):
+        await self._call(stage.do_answer_invite, False)
+
+    async def on_speaker_step_down(self, message):
+        await self._call(stage.do_step_down)
+
+    async def on_speaker_remove(self, message):
+        await self._call(stage.do_move_to_listener, _user_id(message))
+
+    async def on_cohost_add(self, message):
+        await self._call(stage.do_set_cohost, _user_id(message), True)
+
+    async def on_cohost_remove(self, message):
+        await self._call(stage.do_set_cohost, _user_id(message), False)
+
+    async def on_mute(self, message):
+        target = _user_id(message) if "user_id" in message else None
+        await self._call(stage.do_set_muted, target, True)
+
+    async def on_unmute(self, message):
+        await self._call(stage.do_set_muted, None, False)
+
+    async def on_mute_allow(self, message):
+        await self._call(stage.do_allow_unmute, _user_id(message))
+
+    async def on_mute_all(self, message):
+        await self._call(stage.do_mute_all)
+
+    async def on_participant_remove(self, message):
+        await self._call(stage.do_remove, _user_id(message))
+
+    async def on_space_end(self, message):
+        self._need_login()
+        await database_sync_to_async(do_end_space)(self.user, self.space_id)
+
+    async def on_reaction(self, message):
+        self._need_login()
+        emoji = message.get("emoji")
+        if emoji not in REACTIONS:
+            raise InvalidRequest("Unknown reaction.", code="bad_field")
+        if not self.reaction_limit.take():
+            raise InvalidRequest("Slow down: too many reactions.", code="rate_limited")
+        if not self.live:
+            raise NotAllowed("The space is not live.", code="not_live")
+        self.hub.note_reaction(self.space_id, emoji, {"user_id": self.user_id, "name": display_name(self.user)})
+
+    HANDLERS = {
+        "ping": on_ping,
+        "hand.raise": on_hand_raise,
+        "hand.lower": on_hand_lower,
+        "speaker.add": on_speaker_add,
+        "speaker.invite": on_speaker_invite,
+        "invite.accept": on_invite_accept,
+        "invite.decline": on_invite_decline,
+        "speaker.step_down": on_speaker_step_down,
+        "speaker.remove": on_speaker_remove,
+        "cohost.add": on_cohost_add,
+        "cohost.remove": on_cohost_remove,
+        "mute": on_mute,
+        "unmute": on_unmute,
+        "mute.allow": on_mute_allow,
+        "mute.all": on_mute_all,
+        "participant.remove": on_participant_remove,
+        "space.end": on_space_end,
+        "reaction": on_reaction,
+    }
+
+
+def _close_code_for(error: RoomError) -> int:
+    if error.code == "space_ended":
+        return CLOSE_ENDED
+    if error.code == "not_found":
+        return CLOSE_NOT_FOUND
+    return CLOSE_FORBIDDEN

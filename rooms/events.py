@@ -1,0 +1,40 @@
+"""The one way live events leave the services: to the room's channel-layer group, after commit.
+
+Events are serialized to JSON once here; every server process that has sockets in the
+space receives the text once and writes it to its own sockets (see rooms/hub.py), so a
+space with ten thousand listeners costs the channel layer one message per process.
+"""
+
+import json
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+
+def space_group(space_id: int) -> str:
+    return f"space.{space_id}"
+
+
+def encode(event: dict) -> str:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+
+
+def layer_message(space_id: int, event: dict, to_user: int | None = None) -> dict:
+    return {
+        "type": "room.event",
+        "space_id": space_id,
+        "event": event["type"],
+        "text": encode(event),
+        "to_user": to_user,
+    }
+
+
+def send_now(space_id: int, event: dict, to_user: int | None = None) -> None:
+    layer = get_channel_layer()
+    async_to_sync(layer.group_send)(space_group(space_id), layer_message(space_id, event, to_user))
+
+
+def send_space_event(space_id: int, event: dict, to_user: int | None = None) -> None:
+    """Send to everyone in the space (or one user of it) once the transaction commits."""
+    transaction.on_commit(lambda: send_now(space_id, event, to_user))

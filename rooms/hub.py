@@ -1,0 +1,191 @@
+"""One subscription per space per server process, fanned out to that process's sockets.
+
+channels_redis' group_send costs work per group member, so ten thousand sockets each in the
+space's group would make every hand raise ten thousand Redis operations. Instead each
+process joins the group once (its hub channel) when its first socket for the space opens,
+receives each event once, and writes the already-serialized text to its local sockets.
+
+The hub also batches the high-volume, low-value events of a space, reactions and the
+comings and goings of people, into at most one `batch` message per interval.
+"""
+
+import asyncio
+import logging
+from collections import Counter, defaultdict
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from rooms.events import encode, space_group
+from rooms.models import Space
+from rooms.services.snapshot import listener_count
+
+log = logging.getLogger(__name__)
+
+RECENT_REACTIONS = 20
+
+
+class SpaceBatch:
+    def __init__(self):
+        self.reactions: Counter = Counter()
+        self.recent: list[dict] = []
+        self.joined: dict[str, dict] = {}
+        self.left: set = set()
+
+    def event(self, count: int) -> dict:
+        return {
+            "type": "batch",
+            "reactions": dict(self.reactions),
+            "recent_reactions": self.recent[-RECENT_REACTIONS:],
+            "joined": list(self.joined.values()),
+            "left": sorted(self.left),
+            "listener_count": count,
+        }
+
+
+class Hub:
+    def __init__(self):
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.sockets: dict[int, set] = defaultdict(set)
+        self.by_user: dict[tuple[int, int], set] = defaultdict(set)
+        self.batches: dict[int, SpaceBatch] = {}
+        self._receiver: asyncio.Task | None = None
+        self._flusher: asyncio.Task | None = None
+        self._start_lock = asyncio.Lock()
+
+    async def _ensure_started(self) -> None:
+        async with self._start_lock:
+            if self.channel is None:
+                self.channel = await self.layer.new_channel(prefix="hub.")
+                self._receiver = asyncio.create_task(self._receive_forever())
+
+    async def join(self, space_id: int, socket) -> None:
+        await self._ensure_started()
+        first = not self.sockets[space_id]
+        self.sockets[space_id].add(socket)
+        if socket.user_id:
+            self.by_user[(space_id, socket.user_id)].add(socket)
+        if first:
+            await self.layer.group_add(space_group(space_id), self.channel)
+
+    async def leave(self, space_id: int, socket) -> None:
+        local = self.sockets.get(space_id)
+        if local is None:
+            return
+        local.discard(socket)
+        if socket.user_id:
+            mine = self.by_user.get((space_id, socket.user_id))
+            if mine is not None:
+                mine.discard(socket)
+                if not mine:
+                    del self.by_user[(space_id, socket.user_id)]
+        if not local:
+            del self.sockets[space_id]
+            await self.layer.group_discard(space_group(space_id), self.channel)
+
+    # --- receiving -------------------------------------------------------------
+    async def _receive_forever(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("hub receive failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
+            await self.deliver(message)
+
+    async def deliver(self, message: dict) -> None:
+        space_id = message.get("space_id")
+        to_user = message.get("to_user")
+        if to_user is not None:
+            targets = list(self.by_user.get((space_id, to_user), ()))
+        else:
+            targets = list(self.sockets.get(space_id, ()))
+        text = message["text"]
+        event = message.get("event")
+        for socket in targets:
+            try:
+                await socket.push(text, event)
+            except Exception:
+                log.exception("could not write to a socket of space %s", space_id)
+
+    # --- batching --------------------------------------------------------------
+    def _batch(self, space_id: int) -> SpaceBatch:
+        batch = self.batches.get(space_id)
+        if batch is None:
+            batch = self.batches[space_id] = SpaceBatch()
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
+        return batch
+
+    def note_reaction(self, space_id: int, emoji: str, who: dict) -> None:
+        batch = self._batch(space_id)
+        batch.reactions[emoji] += 1
+        batch.recent.append({"emoji": emoji, **who})
+        del batch.recent[:-RECENT_REACTIONS]
+
+    def note_joined(self, space_id: int, participant: dict | None) -> None:
+        batch = self._batch(space_id)
+        if participant is not None:
+            batch.left.discard(participant["user_id"])
+            batch.joined[str(participant["user_id"])] = participant
+
+    def note_left(self, space_id: int, user_id: int | None) -> None:
+        batch = self._batch(space_id)
+        if user_id is not None:
+            batch.joined.pop(str(user_id), None)
+            batch.left.add(user_id)
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(settings.ROUNDTABLE["BATCH_INTERVAL_MS"] / 1000)
+        batches, self.batches = self.batches, {}
+        for space_id, batch in batches.items():
+            try:
+                count = await database_sync_to_async(_count_listeners)(space_id)
+                event = batch.event(count)
+                await self.layer.group_send(
+                    space_group(space_id),
+                    {"type": "room.event", "space_id": space_id, "event": "batch", "text": encode(event)},
+                )
+            except Exception:
+                log.exception("could not send the batch of space %s", space_id)
+        if self.batches:
+            self._flusher = asyncio.create_task(self._flush_soon())
+
+    # --- presence grace -----------------------------------------------------------
+    def expire_later(self, space_id: int, user_id: int) -> None:
+        delay = settings.ROUNDTABLE["PRESENCE_GRACE_SECONDS"] + 0.5
+        asyncio.get_running_loop().call_later(delay, lambda: asyncio.ensure_future(self._expire(space_id, user_id)))
+
+    async def _expire(self, space_id: int, user_id: int) -> None:
+        from rooms.services.presence import do_expire_presence
+
+        try:
+            if await database_sync_to_async(do_expire_presence)(space_id, user_id):
+                self.note_left(space_id, user_id)
+        except Exception:
+            log.exception("presence expiry failed for user %s in space %s", user_id, space_id)
+
+
+def _count_listeners(space_id: int) -> int:
+    space = Space.objects.filter(pk=space_id).only("guest_listeners").first()
+    return listener_count(space) if space else 0
+
+
+_hubs: dict[int, Hub] = {}
+
+
+def get_hub() -> Hub:
+    """The hub of the running event loop (tests run several loops in one process)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(id(loop))
+    if hub is None or hub.loop is not loop:
+        hub = Hub()
+        hub.loop = loop
+        _hubs.clear()  # only one loop serves at a time; drop hubs of closed loops
+        _hubs[id(loop)] = hub
+    return hub

@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from rooms import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("live/", views.live_now, name="live_now"),
+    path("search/", views.search, name="search"),
+    path("spaces/new/", views.space_new, name="space_new"),
+    path("spaces/<int:space_id>/", views.space_detail, name="space"),
+    path("spaces/<int:space_id>/start/", views.space_start, name="space_start"),
+    path("spaces/<int:space_id>/end/", views.space_end, name="space_end"),
+    path("spaces/<int:space_id>/cancel/", views.space_cancel, name="space_cancel"),
+    path("spaces/<int:space_id>/remind/", views.space_remind, name="space_remind"),
+    path("u/<str:username>/", views.profile, name="profile"),
+    path("u/<str:username>/follow/", views.follow, name="follow"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

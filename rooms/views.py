@@ -1,0 +1,213 @@
+"""Pages of the rooms app. Each view parses input, calls one service and renders."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from rooms.consumers import REACTIONS
+from rooms.errors import RoomError
+from rooms.forms import SignupForm, SpaceForm
+from rooms.models import Follow, Notification, Participant, Reminder, Space
+from rooms.services import spaces as space_services
+
+User = get_user_model()
+Role = Participant.Role
+
+
+def room_errors(view):
+    """Render a RoomError as a page with its 4xx status; nothing was changed."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except RoomError as error:
+            return render(request, "error.html", {"error": error}, status=error.http_status)
+
+    return wrapper
+
+
+def with_counts(spaces):
+    """Listener and speaker counts in one query, not one per space."""
+    present = Q(participants__present=True)
+    return spaces.select_related("host").prefetch_related("topics").annotate(
+        member_count=Count("participants", filter=present & Q(participants__role=Role.LISTENER)),
+        speaker_count=Count("participants", filter=present & Q(participants__role__in=Participant.STAGE_ROLES)),
+    )
+
+
+def followed_first(spaces, user):
+    if not user.is_authenticated:
+        return spaces
+    followed = Exists(Follow.objects.filter(follower=user, host=OuterRef("host")))
+    return spaces.annotate(followed=followed).order_by("-followed", *spaces.query.order_by)
+
+
+def home(request):
+    live = followed_first(with_counts(Space.objects.live()).order_by("-started_at"), request.user)
+    upcoming = followed_first(Space.objects.upcoming().select_related("host").order_by("scheduled_for"), request.user)
+    reminded = set()
+    if request.user.is_authenticated:
+        reminded = set(Reminder.objects.filter(user=request.user).values_list("space_id", flat=True))
+    recent = Space.objects.ended().select_related("host").prefetch_related("topics").order_by("-ended_at")[:6]
+    return render(
+        request,
+        "rooms/home.html",
+        {"live": live[:30], "upcoming": upcoming[:12], "recent": recent, "reminded": reminded},
+    )
+
+
+def live_now(request):
+    """The Live now section alone: the home page refreshes it without a reload."""
+    live = followed_first(with_counts(Space.objects.live()).order_by("-started_at"), request.user)
+    return render(request, "rooms/_live_list.html", {"live": live[:30]})
+
+
+def search(request):
+    query = request.GET.get("q", "").strip()[:100]
+    results = Space.objects.none()
+    if query:
+        words = query.lstrip("#")
+        results = (
+            with_counts(Space.objects.exclude(state=Space.State.CANCELLED))
+            .filter(Q(title__icontains=words) | Q(topics__name__iexact=words.lower()) | Q(description__icontains=words))
+            .distinct()
+            .order_by("state", "-created_at")
+        )
+    page = Paginator(results, 20).get_page(request.GET.get("page"))
+    return render(request, "rooms/search.html", {"query": query, "page": page})
+
+
+@login_required
+@room_errors
+def space_new(request):
+    form = SpaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            space = space_services.do_create_space(
+                request.user,
+                title=data["title"],
+                description=data["description"],
+                topics=data["topics"],
+                record=data["record"],
+                allow_clips=data["allow_clips"],
+                captions=data["captions"],
+                scheduled_for=data["scheduled_for"],
+            )
+        except RoomError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect(space)
+    status = 400 if form.is_bound else 200
+    return render(request, "rooms/space_new.html", {"form": form}, status=status)
+
+
+@room_errors
+def space_detail(request, space_id):
+    space = space_services.access_space(space_id)
+    me = None
+    if request.user.is_authenticated:
+        me = Participant.objects.filter(space=space, user=request.user).first()
+    context = {
+        "space": space,
+        "me": me,
+        "removed": bool(me and me.removed),
+        "is_host": request.user.is_authenticated and space.host_id == request.user.pk,
+        "reminded": request.user.is_authenticated and Reminder.objects.filter(user=request.user, space=space).exists(),
+        "reactions": REACTIONS,
+    }
+    return render(request, "rooms/space.html", context)
+
+
+def _space_action(service, done_message):
+    @login_required
+    @require_POST
+    @room_errors
+    def view(request, space_id):
+        space = service(request.user, space_id)
+        messages.success(request, done_message)
+        return redirect(space)
+
+    return view
+
+
+space_start = _space_action(space_services.do_start_space, "You are live.")
+space_end = _space_action(space_services.do_end_space, "The space has ended.")
+space_cancel = _space_action(space_services.do_cancel_space, "The space was cancelled.")
+
+
+@login_required
+@require_POST
+@room_errors
+def space_remind(request, space_id):
+    on = request.POST.get("on") != "0"
+    space_services.do_set_reminder(request.user, space_id, on)
+    messages.success(request, "We will remind you when it starts." if on else "Reminder removed.")
+    return redirect(_safe_next(request) or reverse("space", args=[space_id]))
+
+
+def _safe_next(request) -> str:
+    """Only same-site paths: never redirect to another host."""
+    target = request.POST.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else ""
+
+
+def profile(request, username):
+    person = get_object_or_404(User, username=username)
+    hosted = with_counts(Space.objects.filter(host=person).exclude(state=Space.State.CANCELLED)).order_by("-created_at")
+    following = request.user.is_authenticated and Follow.objects.filter(follower=request.user, host=person).exists()
+    return render(
+        request,
+        "rooms/profile.html",
+        {
+            "person": person,
+            "live": [s for s in hosted if s.state == Space.State.LIVE],
+            "upcoming": [s for s in hosted if s.state == Space.State.SCHEDULED],
+            "past": [s for s in hosted if s.state == Space.State.ENDED][:20],
+            "following": following,
+            "follower_count": Follow.objects.filter(host=person).count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+@room_errors
+def follow(request, username):
+    person = get_object_or_404(User, username=username)
+    on = request.POST.get("on") != "0"
+    space_services.do_follow(request.user, person, on)
+    return redirect("profile", username=person.username)
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("notifications")
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    items = Notification.objects.filter(user=request.user)[:50]
+    return render(request, "rooms/notifications.html", {"items": items})
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user)
+        messages.success(request, f"Welcome to Roundtable, {user.username}.")
+        return redirect("home")
+    return render(request, "registration/signup.html", {"form": form}, status=400 if form.is_bound else 200)
