@@ -48,3 +48,27 @@ def people(space):
         staff=UserFactory(username="stella", is_staff=True),
         guest=AnonymousUser(),
     )
+
+
+def pytest_sessionstart(session):
+    """In the integration tier the real services are required: fail, never skip."""
+    if os.environ.get("ROUNDTABLE_TIER") != "integration":
+        return
+    from django.conf import settings
+
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    if "channels_redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]:
+        problems.append("REDIS_URL is not set, so the channel layer is not Redis")
+    if problems:
+        pytest.exit("integration tier misconfigured: " + "; ".join(problems), returncode=2)
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("ROUNDTABLE_TIER") == "integration":
+        return
+    skip = pytest.mark.skip(reason="integration tier only (bash scripts/test runs it on PostgreSQL and Redis)")
+    for item in items:
+        if "integration" in item.keywords:
+            item.add_marker(skip)

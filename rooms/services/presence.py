@@ -37,6 +37,8 @@ def do_connect(space_id, user) -> tuple[Space, Participant | None, bool]:
     Space.objects.filter(pk=space.pk).update(last_presence_at=now)
     if not user.is_authenticated:
         Space.objects.filter(pk=space.pk).update(guest_listeners=F("guest_listeners") + 1)
+        # The snapshot counts listeners from this object: include the guest who just came.
+        space.refresh_from_db(fields=["guest_listeners"])
         return space, None, True
     if not user.is_active:
         raise NotAllowed("This account is suspended.", code="suspended")

@@ -74,6 +74,7 @@ def do_create_space(
     if not host.is_authenticated:
         raise NotAllowed("Log in to host a space.", code="login_required")
     check_schedule_time(scheduled_for)
+    topics = check_topics(" ".join(topics))
     start_now = scheduled_for is None
     if start_now:
         check_no_other_live_space(host)

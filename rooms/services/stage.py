@@ -7,7 +7,7 @@ locked, changes the participant rows and sends the delta after commit.
 from django.db import transaction
 from django.utils import timezone
 
-from rooms.errors import Conflict, InvalidRequest, NotAllowed
+from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from rooms.events import send_space_event
 from rooms.models import Participant, Space
 from rooms.services.roles import access_participant, access_target, check_live, check_moderates, limit
@@ -16,8 +16,15 @@ from rooms.services.snapshot import participant_data
 Role = Participant.Role
 
 
+def _lock_space(space_id) -> Space:
+    space = Space.objects.select_for_update().filter(pk=space_id).first()
+    if space is None:
+        raise NotFound("No such space.")
+    return space
+
+
 def _lock_live_space(space_id) -> Space:
-    space = Space.objects.select_for_update().get(pk=space_id)
+    space = _lock_space(space_id)
     check_live(space)
     return space
 
@@ -237,7 +244,7 @@ def do_remove(user, space_id, target_id) -> Participant:
 
     Host and co-hosts remove people they outrank; staff may remove anyone but the host.
     """
-    space = Space.objects.select_for_update().get(pk=space_id)
+    space = _lock_space(space_id)
     target = access_target(space, target_id)
     if user.is_authenticated and user.is_staff and space.host_id != user.pk:
         if target.role == Role.HOST:

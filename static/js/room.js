@@ -1,0 +1,297 @@
+// The room page: renders the stage, the audience and the hand queue from the socket's
+// snapshot and deltas (protocol: docs/room-protocol.md).
+import { RoomSocket } from "./room-socket.js";
+
+const root = document.getElementById("room");
+const spaceId = root.dataset.spaceId;
+const myId = root.dataset.userId ? Number(root.dataset.userId) : null;
+const $ = (id) => document.getElementById(id);
+
+const state = { space: null, people: new Map(), listenerCount: 0, you: null };
+const ROLE_LABEL = { host: "Host", cohost: "Co-host", speaker: "Speaker", listener: "" };
+const RANK = { host: 3, cohost: 2, speaker: 1, listener: 1 };
+const onStage = (p) => p.role !== "listener";
+
+const scheme = location.protocol === "https:" ? "wss" : "ws";
+const socket = new RoomSocket(`${scheme}://${location.host}/ws/spaces/${spaceId}/`, {
+  onMessage: handle,
+  onStatus: showStatus,
+});
+window.roundtable = { socket, state };
+
+function handle(msg) {
+  switch (msg.type) {
+    case "snapshot":
+      state.space = msg.space;
+      state.people = new Map(msg.participants.map((p) => [p.user_id, p]));
+      state.listenerCount = msg.listener_count;
+      state.you = msg.you;
+      // An invitation still open after a reconnect is asked again.
+      if (msg.you && msg.you.invited && msg.you.role === "listener") openInvite("The host");
+      break;
+    case "participant.updated":
+      upsert(msg.participant);
+      break;
+    case "participant.left":
+      state.people.delete(msg.user_id);
+      break;
+    case "batch":
+      for (const id of msg.left) state.people.delete(id);
+      // A join is a picture from when they arrived: a later delta about them already won.
+      for (const p of msg.joined) if (!state.people.has(p.user_id)) upsert(p);
+      state.listenerCount = msg.listener_count;
+      floatReactions(msg.reactions);
+      break;
+    case "space.started":
+      location.reload();
+      return;
+    case "space.ended":
+      state.space = msg.space;
+      toast(msg.reason === "staff" ? "Staff ended this space." : "The host ended this space.");
+      setTimeout(() => location.reload(), 1500);
+      break;
+    case "invited":
+      openInvite(msg.by_name);
+      break;
+    case "removed":
+      toast("You were removed from this space.");
+      setTimeout(() => location.reload(), 1500);
+      return;
+    case "error":
+      toast(msg.message);
+      return;
+    default:
+      return;
+  }
+  render();
+}
+
+function upsert(p) {
+  if (!p.present) { state.people.delete(p.user_id); } else { state.people.set(p.user_id, p); }
+  if (p.user_id === myId) state.you = p;
+}
+
+function showStatus(status, code) {
+  const banner = $("conn-banner");
+  if (status === "open") { banner.hidden = true; return; }
+  if (status === "closed") {
+    banner.hidden = false;
+    banner.textContent = code === 4403 ? "You cannot join this space." : "This space is over.";
+    return;
+  }
+  if (status === "reconnecting") {
+    banner.hidden = false;
+    banner.textContent = "Connection lost: reconnecting…";
+  }
+}
+
+// --- rendering ------------------------------------------------------------------
+function render() {
+  const people = [...state.people.values()];
+  const stage = people.filter(onStage).sort((a, b) => RANK[b.role] - RANK[a.role]);
+  const audience = people.filter((p) => !onStage(p));
+  const hands = audience.filter((p) => p.hand_raised_at).sort((a, b) => a.hand_raised_at.localeCompare(b.hand_raised_at));
+  $("stage").replaceChildren(...stage.map(personTile));
+  const tiles = audience.map(personTile);
+  // Guests and listeners past the snapshot's cap are counted, not named.
+  const unnamed = state.listenerCount - audience.length;
+  if (unnamed > 0) {
+    const more = document.createElement("span");
+    more.className = "more-listeners";
+    more.textContent = `+${unnamed} more listening`;
+    tiles.push(more);
+  }
+  $("audience").replaceChildren(...tiles);
+  $("audience-count").textContent = state.listenerCount;
+  $("listener-count").textContent = `${state.listenerCount + stage.length} in the space`;
+  const recording = Boolean(state.space && state.space.recording);
+  $("rec-banner").hidden = !recording;
+  $("rec-pill").hidden = !recording;
+  renderQueue(hands);
+  renderControls();
+}
+
+function personTile(p) {
+  const tile = document.createElement("button");
+  tile.className = `person role-${p.role}`;
+  tile.dataset.userId = p.user_id;
+  tile.setAttribute("aria-label", `${p.name}${ROLE_LABEL[p.role] ? ", " + ROLE_LABEL[p.role] : ""}`);
+  const avatar = document.createElement("span");
+  avatar.className = "avatar";
+  avatar.textContent = (p.name || "?").slice(0, 1).toUpperCase();
+  tile.append(avatar);
+  if (onStage(p)) {
+    const mic = document.createElement("span");
+    mic.className = `mic ${p.muted ? "mic-off" : "mic-on"}`;
+    mic.title = p.muted ? (p.muted_by_moderator ? "Muted by the host" : "Muted") : "Mic on";
+    mic.textContent = p.muted ? "🔇" : "🎙";
+    tile.append(mic);
+  }
+  if (p.hand_raised_at) {
+    const hand = document.createElement("span");
+    hand.className = "hand";
+    hand.textContent = "✋";
+    tile.append(hand);
+  }
+  const name = document.createElement("span");
+  name.className = "person-name";
+  name.textContent = p.user_id === myId ? `${p.name} (you)` : p.name;
+  tile.append(name);
+  if (ROLE_LABEL[p.role]) {
+    const role = document.createElement("span");
+    role.className = "person-role";
+    role.textContent = ROLE_LABEL[p.role];
+    tile.append(role);
+  }
+  tile.addEventListener("click", (e) => openPersonMenu(p, e.currentTarget));
+  return tile;
+}
+
+const isModerator = () => state.you && (state.you.role === "host" || state.you.role === "cohost");
+const outranks = (p) => state.you && RANK[state.you.role] > RANK[p.role] && isModerator();
+
+function renderQueue(hands) {
+  const panel = $("queue-panel");
+  panel.hidden = !isModerator();
+  $("queue-count").textContent = hands.length;
+  const items = hands.map((p) => {
+    const li = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = p.name;
+    const up = document.createElement("button");
+    up.className = "btn btn-sm btn-primary";
+    up.textContent = "Bring up";
+    up.onclick = () => socket.send("speaker.add", { user_id: p.user_id });
+    const no = document.createElement("button");
+    no.className = "btn btn-sm btn-ghost";
+    no.textContent = "Dismiss";
+    no.onclick = () => socket.send("hand.lower", { user_id: p.user_id });
+    li.append(name, up, no);
+    return li;
+  });
+  if (!items.length) {
+    const li = document.createElement("li");
+    li.className = "muted";
+    li.textContent = "No requests yet.";
+    items.push(li);
+  }
+  $("queue").replaceChildren(...items);
+}
+
+function renderControls() {
+  const you = state.you;
+  const live = state.space && state.space.state === "live";
+  const show = (id, visible) => { const el = $(id); if (el) el.hidden = !visible; };
+  show("btn-mute", live && you && onStage(you));
+  show("btn-hand", live && you && !onStage(you));
+  show("btn-stepdown", live && you && (you.role === "speaker" || you.role === "cohost"));
+  show("btn-muteall", live && isModerator());
+  if (!you) return;
+  const mute = $("btn-mute");
+  if (mute) {
+    mute.textContent = you.muted ? "🎙 Unmute" : "🔇 Mute";
+    mute.disabled = you.muted && you.muted_by_moderator;
+    mute.title = mute.disabled ? "The host muted you" : "";
+  }
+  const hand = $("btn-hand");
+  if (hand) hand.textContent = you.hand_raised_at ? "✋ Lower hand" : "✋ Ask to speak";
+}
+
+// --- menus, invitations, reactions -------------------------------------------------
+function openPersonMenu(p, anchor) {
+  const menu = $("person-menu");
+  const actions = [[`View profile`, () => { location.href = `/u/${encodeURIComponent(p.username)}/`; }]];
+  if (outranks(p)) {
+    if (p.role === "listener") {
+      if (p.hand_raised_at) actions.push(["Bring up to speak", () => socket.send("speaker.add", { user_id: p.user_id })]);
+      else if (!p.invited) actions.push(["Invite to speak", () => socket.send("speaker.invite", { user_id: p.user_id })]);
+    } else {
+      if (!p.muted) actions.push(["Mute", () => socket.send("mute", { user_id: p.user_id })]);
+      if (p.muted_by_moderator) actions.push(["Allow to unmute", () => socket.send("mute.allow", { user_id: p.user_id })]);
+      actions.push(["Move to listeners", () => socket.send("speaker.remove", { user_id: p.user_id })]);
+    }
+    if (state.you.role === "host") {
+      if (p.role === "cohost") actions.push(["Remove as co-host", () => socket.send("cohost.remove", { user_id: p.user_id })]);
+      else actions.push(["Make co-host", () => socket.send("cohost.add", { user_id: p.user_id })]);
+    }
+    actions.push(["Remove from space", () => {
+      if (confirm(`Remove ${p.name} from this space? They will not be able to rejoin.`)) {
+        socket.send("participant.remove", { user_id: p.user_id });
+      }
+    }, "danger"]);
+  }
+  menu.replaceChildren(...actions.map(([label, run, kind]) => {
+    const b = document.createElement("button");
+    b.textContent = label;
+    b.setAttribute("role", "menuitem");
+    if (kind) b.className = kind;
+    b.onclick = () => { menu.hidden = true; run(); };
+    return b;
+  }));
+  const box = anchor.getBoundingClientRect();
+  menu.style.left = `${Math.min(window.innerWidth - 220, box.left + window.scrollX)}px`;
+  menu.style.top = `${box.bottom + window.scrollY + 4}px`;
+  menu.hidden = false;
+}
+
+document.addEventListener("click", (e) => {
+  const menu = $("person-menu");
+  if (menu && !menu.hidden && !e.target.closest(".person") && !e.target.closest("#person-menu")) menu.hidden = true;
+});
+
+function openInvite(byName) {
+  $("invite-text").textContent = `${byName} invited you to join the stage.`;
+  $("invite-rec").hidden = !(state.space && state.space.recording);
+  $("invite-modal").hidden = false;
+}
+
+function floatReactions(counts) {
+  const stream = $("reaction-stream");
+  for (const [emoji, n] of Object.entries(counts || {})) {
+    for (let i = 0; i < Math.min(n, 6); i++) {
+      const el = document.createElement("span");
+      el.className = "float";
+      el.textContent = emoji;
+      el.style.left = `${10 + Math.random() * 80}%`;
+      el.style.animationDelay = `${i * 90}ms`;
+      el.addEventListener("animationend", () => el.remove());
+      stream.append(el);
+    }
+  }
+}
+
+let toastTimer;
+function toast(text) {
+  const el = $("toast");
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.hidden = true; }, 4000);
+}
+
+function bind(id, fn) { const el = $(id); if (el) el.addEventListener("click", fn); }
+bind("btn-mute", () => socket.send(state.you.muted ? "unmute" : "mute"));
+bind("btn-hand", () => socket.send(state.you.hand_raised_at ? "hand.lower" : "hand.raise"));
+bind("btn-stepdown", () => socket.send("speaker.step_down"));
+bind("btn-muteall", () => socket.send("mute.all"));
+bind("invite-accept", () => { $("invite-modal").hidden = true; socket.send("invite.accept"); });
+bind("invite-decline", () => { $("invite-modal").hidden = true; socket.send("invite.decline"); });
+bind("btn-react", (e) => {
+  const menu = $("react-menu");
+  menu.hidden = !menu.hidden;
+  e.currentTarget.setAttribute("aria-expanded", String(!menu.hidden));
+});
+const reactMenu = $("react-menu");
+if (reactMenu) {
+  reactMenu.addEventListener("click", (e) => {
+    const emoji = e.target.closest("button")?.dataset.emoji;
+    if (emoji) socket.send("reaction", { emoji });
+  });
+}
+const endForm = $("end-form");
+if (endForm) {
+  endForm.addEventListener("submit", (e) => {
+    if (!confirm("End this space for everyone?")) e.preventDefault();
+  });
+}
+window.addEventListener("pagehide", () => socket.close());

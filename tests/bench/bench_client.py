@@ -1,0 +1,444 @@
+"""The client side of the fan-out benchmark, run in its own process:
+
+    python -m tests.bench.bench_client CONFIG.json RESULT.json
+
+It opens the control sockets (site: the logged-in hand-raising and reacting accounts;
+baseline: one /control socket), then N guest listener sockets with bounded concurrency,
+waits for each one's snapshot, sends `events` room-wide events at a fixed pace, and records
+when each listener received each event. Send and receive times are taken in this one
+process with time.monotonic(), so they are on the same clock.
+
+Events alternate: hand events (hand.raise / hand.lower of a fresh account each pair, which
+reach everyone as `participant.updated`) and reactions (which reach everyone inside a
+`batch`). Each event has a key that the listener can read from the text it receives, so
+matching needs no ordering assumptions:
+  hand event      -> (user_id, raised?) of the participant.updated
+  reaction event  -> (user_id, emoji) in the batch's recent_reactions
+A batch that carries several reactions delivers all of them; each reaction's latency is
+measured from its own send, so a batch is measured from the first reaction in it.
+
+The server's RSS and CPU time are read from /proc/<pid> at the phase boundaries.
+"""
+
+import asyncio
+import json
+import os
+import re
+import resource
+import sys
+import time
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+REACTIONS = ("👏", "😂", "❤️", "🔥", "💯", "🙌", "🤔", "😮")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+USER_ID = re.compile(r'"user_id":(\d+)')
+
+
+# --- /proc readings ---------------------------------------------------------------
+def proc_rss_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def proc_cpu_s(pid: int) -> float | None:
+    """utime + stime of the process (all its threads), in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def aux_cpu_s(names=("postgres", "redis-server")) -> float:
+    """CPU seconds of all PostgreSQL and Redis processes (the site's other costs)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                head, rest = f.read().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1] in names:
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return total
+
+
+def self_cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def raise_fd_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def percentile(sorted_values: list[float], q: float) -> float | None:
+    if not sorted_values:
+        return None
+    k = max(0, min(len(sorted_values) - 1, int(round(q / 100 * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[k]
+
+
+def encode(event: dict) -> str:
+    """Same serialization as rooms/events.py: what the site's hub writes to sockets."""
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+
+
+# --- the plan of events -----------------------------------------------------------------
+def plan_events(cfg: dict) -> list[dict]:
+    """Alternate hand and reaction events; every one with a key unique in this run."""
+    events = []
+    hands, reactors = cfg["hands"], cfg["reactors"]
+    n_hand = n_react = 0
+    for k in range(cfg["events"]):
+        if k % 2 == 0:
+            account = hands[n_hand // 2]
+            raised = n_hand % 2 == 0
+            events.append({"kind": "hand", "account": n_hand // 2, "raised": raised,
+                           "key": (account["user_id"], raised)})
+            n_hand += 1
+        else:
+            r = n_react % len(reactors)
+            emoji = REACTIONS[(n_react // len(reactors)) % len(REACTIONS)]
+            events.append({"kind": "react", "account": r, "emoji": emoji,
+                           "key": (reactors[r]["user_id"], emoji)})
+            n_react += 1
+    keys = [e["key"] for e in events]
+    assert len(set(keys)) == len(keys), "event keys must be unique: add hand accounts or reactors"
+    return events
+
+
+def baseline_text(cfg: dict, event: dict, n: int) -> str:
+    """The text the site would send for this event, for the baseline server to broadcast."""
+    if event["kind"] == "hand":
+        account = cfg["hands"][event["account"]]
+        return encode({
+            "type": "participant.updated",
+            "participant": {
+                "user_id": account["user_id"], "username": account["username"], "name": account["username"],
+                "role": "listener", "muted": True, "muted_by_moderator": False,
+                "hand_raised_at": "2025-01-01T12:00:00.123456+00:00" if event["raised"] else None,
+                "invited": False, "present": True,
+            },
+        })
+    account = cfg["reactors"][event["account"]]
+    return encode({
+        "type": "batch",
+        "reactions": {event["emoji"]: 1},
+        "recent_reactions": [{"emoji": event["emoji"], "user_id": account["user_id"], "name": account["username"]}],
+        "joined": [],
+        "left": [],
+        "listener_count": n,
+    })
+
+
+# --- the recorder -------------------------------------------------------------------------
+class Recorder:
+    """Per (event, listener): received or not, and when. Kept cheap: one dict lookup per
+    message (texts are cached, since all listeners get the same text)."""
+
+    def __init__(self, n: int, events: list[dict]):
+        self.n = n
+        self.events = events
+        self.hand_keys = {e["key"]: i for i, e in enumerate(events) if e["kind"] == "hand"}
+        self.react_keys = {e["key"]: i for i, e in enumerate(events) if e["kind"] == "react"}
+        self.sent = [None] * len(events)
+        self.got = [bytearray(n) for _ in events]
+        self.times: list[list[float]] = [[] for _ in events]
+        self.received = 0  # (event, listener) pairs
+        self.duplicates = 0
+        self.cache: dict[str, tuple] = {}
+
+    def classify(self, text: str) -> tuple:
+        if '"participant.updated"' in text:
+            m = USER_ID.search(text)
+            if not m:
+                return ()
+            i = self.hand_keys.get((int(m.group(1)), '"hand_raised_at":null' not in text))
+            return () if i is None else (i,)
+        if text.startswith('{"type":"batch"'):
+            try:
+                data = json.loads(text)
+            except ValueError:
+                return ()
+            found = []
+            for r in data.get("recent_reactions", ()):
+                i = self.react_keys.get((r.get("user_id"), r.get("emoji")))
+                if i is not None and i not in found:
+                    found.append(i)
+            return tuple(found)
+        return ()
+
+    def on_message(self, lid: int, text) -> None:
+        t = time.monotonic()
+        idxs = self.cache.get(text)
+        if idxs is None:
+            if not isinstance(text, str):
+                return
+            idxs = self.classify(text)
+            if len(self.cache) < 50_000:
+                self.cache[text] = idxs
+        for i in idxs:
+            got = self.got[i]
+            if got[lid]:
+                self.duplicates += 1
+            else:
+                got[lid] = 1
+                self.times[i].append(t)
+                self.received += 1
+
+
+# --- sockets ----------------------------------------------------------------------------------
+def is_snapshot(text) -> bool:
+    return isinstance(text, str) and '"snapshot"' in text[:40]
+
+
+async def open_socket(url: str, origin: str, cookie: str | None, timeout: float):
+    headers = {"Cookie": f"sessionid={cookie}"} if cookie else None
+    return await connect(
+        url,
+        origin=origin,
+        additional_headers=headers,
+        compression=None,  # browsers offer it, but daphne/autobahn declines it; equal for both servers
+        ping_interval=None,  # browsers do not ping; the servers ping (every 20 s)
+        open_timeout=timeout,
+        close_timeout=1,
+        max_queue=64,
+    )
+
+
+async def wait_snapshot(ws, timeout: float) -> int:
+    """Read until the snapshot; returns how many other messages came before it."""
+    before = 0
+    async with asyncio.timeout(timeout):
+        while True:
+            text = await ws.recv()
+            if is_snapshot(text):
+                return before
+            before += 1
+
+
+async def run(cfg: dict) -> dict:
+    raise_fd_limit()
+    n = cfg["n"]
+    url, origin = cfg["url"], cfg["origin"]
+    server_pid = cfg["server_pid"]
+    site = cfg["mode"] == "site"
+    events = plan_events(cfg)
+    rec = Recorder(n, events)
+    out: dict = {"n": n, "mode": cfg["mode"], "errors": []}
+
+    def log(msg: str) -> None:
+        print(f"[client {cfg['mode']} n={n}] {msg}", file=sys.stderr, flush=True)
+
+    sockets: list = []
+    tasks: list[asyncio.Task] = []
+    control_errors: list[str] = []
+    closed = {"listeners": 0, "codes": {}}
+
+    async def control_reader(ws, name):
+        try:
+            async for text in ws:
+                if isinstance(text, str) and '"type": "error"' in text[:20]:
+                    control_errors.append(f"{name}: {text[:200]}")
+        except ConnectionClosed:
+            pass
+
+    async def listener_reader(ws, lid):
+        on_message = rec.on_message
+        try:
+            async for text in ws:
+                on_message(lid, text)
+        except ConnectionClosed:
+            pass
+        closed["listeners"] += 1
+        code = str(ws.close_code)
+        closed["codes"][code] = closed["codes"].get(code, 0) + 1
+
+    # 1. control sockets
+    controls: dict = {"hands": [], "reactors": [], "control": None}
+    if site:
+        for group in ("hands", "reactors"):
+            for account in cfg[group]:
+                ws = await open_socket(url, origin, account["session"], 30)
+                await wait_snapshot(ws, 30)
+                sockets.append(ws)
+                controls[group].append(ws)
+                tasks.append(asyncio.create_task(control_reader(ws, account["username"])))
+    else:
+        ws = await open_socket(cfg["control_url"], origin, None, 30)
+        sockets.append(ws)
+        controls["control"] = ws
+    log(f"{len(sockets)} control socket(s) open")
+
+    # 2. listeners, with bounded concurrency
+    sem = asyncio.Semaphore(cfg["connect_concurrency"])
+    failures: list[str] = []
+    pre_snapshot = 0
+    connected = [None] * n
+
+    async def open_listener(lid: int):
+        nonlocal pre_snapshot
+        async with sem:
+            try:
+                ws = await open_socket(url, origin, None, 60)
+                pre_snapshot += await wait_snapshot(ws, 60)
+            except Exception as error:  # noqa: BLE001 - counted and reported
+                failures.append(f"{type(error).__name__}: {error}"[:200])
+                return
+            connected[lid] = ws
+            sockets.append(ws)
+            tasks.append(asyncio.create_task(listener_reader(ws, lid)))
+
+    t0 = time.monotonic()
+    cpu0 = proc_cpu_s(server_pid)
+    connect_deadline = cfg["connect_deadline"]
+    openers = [asyncio.create_task(open_listener(i)) for i in range(n)]
+    try:
+        async with asyncio.timeout(connect_deadline):
+            done = 0
+            for fut in asyncio.as_completed(openers):
+                await fut
+                done += 1
+                if done % max(1, n // 10) == 0:
+                    log(f"{done}/{n} connected+snapshot after {time.monotonic() - t0:.1f}s")
+    except TimeoutError:
+        out["errors"].append(f"connect phase passed its deadline of {connect_deadline}s")
+        for t in openers:
+            t.cancel()
+    connect_s = time.monotonic() - t0
+    n_ok = sum(1 for ws in connected if ws is not None)
+    out.update({
+        "connect_s": connect_s,
+        "connected": n_ok,
+        "connect_failures": n - n_ok,
+        "connect_failure_samples": sorted(set(failures))[:5],
+        "messages_before_snapshot": pre_snapshot,
+        "server_cpu_connect_s": (proc_cpu_s(server_pid) or 0) - (cpu0 or 0),
+    })
+    log(f"connected {n_ok}/{n} in {connect_s:.1f}s ({n - n_ok} failed)")
+
+    # 3. let the joins' batches settle, then measure memory and start the clock
+    await asyncio.sleep(cfg["settle_s"])
+    out["server_rss_connected_mb"] = proc_rss_mb(server_pid)
+
+    # 4. events at a fixed pace
+    interval = cfg["interval"]
+    batch_delay = cfg["batch_interval_s"]
+    texts = [baseline_text(cfg, e, n) for e in events] if not site else None
+    cpu_start, aux_start, self_start = proc_cpu_s(server_pid), aux_cpu_s(), self_cpu_s()
+    wall_start = time.monotonic()
+    late = []
+    for k, event in enumerate(events):
+        due = wall_start + k * interval
+        now = time.monotonic()
+        if due > now:
+            await asyncio.sleep(due - now)
+        late.append(time.monotonic() - due)
+        if site:
+            if event["kind"] == "hand":
+                ws = controls["hands"][event["account"]]
+                message = {"type": "hand.raise" if event["raised"] else "hand.lower"}
+            else:
+                ws = controls["reactors"][event["account"]]
+                message = {"type": "reaction", "emoji": event["emoji"]}
+            payload = json.dumps(message, ensure_ascii=False)
+        else:
+            ws = controls["control"]
+            delay = batch_delay if event["kind"] == "react" else 0
+            payload = json.dumps({"delay": delay, "text": texts[k]}, ensure_ascii=False)
+        rec.sent[k] = time.monotonic()
+        await ws.send(payload)
+    last_sent = time.monotonic()
+
+    # 5. wait, bounded, for every connected listener to get every event
+    expected = n_ok * len(events)
+    drain_deadline = last_sent + cfg["drain_s"]
+    while rec.received < expected and time.monotonic() < drain_deadline:
+        await asyncio.sleep(0.05)
+    wall_end = time.monotonic()
+    cpu_end, aux_end, self_end = proc_cpu_s(server_pid), aux_cpu_s(), self_cpu_s()
+    out.update({
+        "server_rss_end_mb": proc_rss_mb(server_pid),
+        "server_cpu_events_s": (cpu_end or 0) - (cpu_start or 0),
+        "aux_cpu_events_s": aux_end - aux_start,  # postgres + redis (site uses them; baseline does not)
+        "client_cpu_events_s": self_end - self_start,
+        "event_phase_s": wall_end - wall_start,
+        "last_event_to_done_s": wall_end - last_sent,
+        "pacing_late_max_s": max(late) if late else 0,
+        "control_errors": control_errors[:10],
+        "listeners_closed": closed["listeners"],
+        "listener_close_codes": closed["codes"],
+        "duplicates": rec.duplicates,
+    })
+    out["client_cpu_busy"] = out["client_cpu_events_s"] / max(1e-9, out["event_phase_s"])
+
+    # 6. latencies per kind
+    def summary(kind: str) -> dict:
+        idx = [i for i, e in enumerate(events) if kind == "all" or e["kind"] == kind]
+        lat = sorted((t - rec.sent[i]) * 1000 for i in idx for t in rec.times[i])
+        exp = n_ok * len(idx)
+        return {
+            "events": len(idx),
+            "expected": exp,
+            "received": len(lat),
+            "lost": exp - len(lat),
+            "p50_ms": percentile(lat, 50),
+            "p95_ms": percentile(lat, 95),
+            "p99_ms": percentile(lat, 99),
+            "max_ms": lat[-1] if lat else None,
+            "mean_ms": sum(lat) / len(lat) if lat else None,
+        }
+
+    out["latency"] = {kind: summary(kind) for kind in ("hand", "react", "all")}
+    out["per_event"] = [
+        {"kind": e["kind"], "received": len(rec.times[i]),
+         "first_ms": (min(rec.times[i]) - rec.sent[i]) * 1000 if rec.times[i] else None,
+         "last_ms": (max(rec.times[i]) - rec.sent[i]) * 1000 if rec.times[i] else None}
+        for i, e in enumerate(events)
+    ]
+    delivered = out["latency"]["all"]["received"]
+    out["deliveries"] = delivered
+    out["server_cpu_s_per_1000"] = out["server_cpu_events_s"] / delivered * 1000 if delivered else None
+    log(f"events done: {delivered}/{expected} deliveries, server cpu {out['server_cpu_events_s']:.2f}s, "
+        f"client cpu busy {out['client_cpu_busy']:.0%}")
+
+    # 7. drop everything quickly: the server process is killed right after
+    for t in tasks:
+        t.cancel()
+    for ws in sockets:
+        try:
+            ws.transport.abort()
+        except Exception:  # noqa: BLE001
+            pass
+    await asyncio.sleep(0)
+    return out
+
+
+def main() -> None:
+    with open(sys.argv[1]) as f:
+        cfg = json.load(f)
+    for group in ("hands", "reactors"):
+        for account in cfg.get(group, []):
+            account["user_id"] = int(account["user_id"])
+    result = asyncio.run(run(cfg))
+    with open(sys.argv[2], "w") as f:
+        json.dump(result, f, indent=1, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""A real Celery worker on Redis, against the PostgreSQL test database: tasks survive JSON
+serialization, run after commit, fan out, and are idempotent when run again."""
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from rooms.models import Follow, Notification, Reminder, Space
+from rooms.services.spaces import do_start_space
+from rooms.tasks import cancel_no_show_spaces, end_empty_spaces
+from tests.factories import SpaceFactory, UserFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for(predicate, timeout=60):
+    """Poll until `predicate()` is true; the bound only stops a broken run from hanging."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.fixture
+def worker(transactional_db):
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": settings.CELERY_BROKER_URL,
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-P",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "warning",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            out, _ = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        print(out)
+
+
+def test_it_notifies_reminders_and_followers_when_a_space_starts(worker):
+    host = UserFactory(username="hana")
+    space = SpaceFactory(
+        host=host, state=Space.State.SCHEDULED, started_at=None, scheduled_for=timezone.now() + timedelta(hours=1)
+    )
+    fan = UserFactory(username="fan")
+    follower = UserFactory(username="follower")
+    Reminder.objects.create(user=fan, space=space)
+    Follow.objects.create(follower=follower, host=host)
+
+    do_start_space(host, space.pk)
+
+    assert wait_for(lambda: Notification.objects.filter(user=follower).exists()), "the worker never ran the task"
+    assert Reminder.objects.get(user=fan, space=space).notified_at is not None
+    assert Notification.objects.filter(user=fan, url=space.get_absolute_url()).count() == 1
+    assert Notification.objects.filter(user=follower).count() == 1
+
+
+def test_it_fans_out_beat_jobs_through_the_worker(worker):
+    overdue = SpaceFactory(
+        state=Space.State.SCHEDULED, started_at=None, scheduled_for=timezone.now() - timedelta(hours=3)
+    )
+    empty = SpaceFactory(last_presence_at=timezone.now() - timedelta(hours=1))
+    empty.participants.update(connections=0, present=False)
+    busy = SpaceFactory(last_presence_at=timezone.now() - timedelta(hours=1))
+    busy.participants.update(connections=1, present=True)
+
+    cancel_no_show_spaces.delay()
+    end_empty_spaces.delay()
+
+    def settled():
+        return (
+            Space.objects.get(pk=overdue.pk).state == Space.State.CANCELLED
+            and Space.objects.get(pk=empty.pk).state == Space.State.ENDED
+        )
+
+    assert wait_for(settled), "the fanned-out tasks never ran"
+    assert Space.objects.get(pk=busy.pk).state == Space.State.LIVE
+    # Running the beat jobs again changes nothing.
+    assert cancel_no_show_spaces() == 0
+    assert end_empty_spaces() == 0

@@ -1,0 +1,296 @@
+"""Helpers for driving the room socket through the real ASGI stack (origin check, session auth).
+
+`Sockets` opens communicators and closes every one of them when the test ends; `RoomSocket`
+wraps one communicator with readers that wait for a message matching a predicate, skipping
+the unrelated ones (mostly `batch` events, whose timing the tests never depend on).
+"""
+
+import asyncio
+import json
+from collections.abc import Callable
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from config.asgi import application
+from rooms.events import layer_message, space_group
+from rooms.models import Participant, Space
+
+TIMEOUT = 3
+ORIGIN = b"http://127.0.0.1"
+HOST = b"127.0.0.1"
+
+# Every client message type and the persona fixtures the tests use.
+PERSONAS = ("host", "cohost", "speaker", "listener", "raised", "outsider", "staff", "guest")
+
+
+def space_url(space_id) -> str:
+    return f"/ws/spaces/{space_id}/"
+
+
+def _session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+async def session_cookie(user) -> str | None:
+    """A session cookie for `user`; None for a guest (an AnonymousUser)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return await database_sync_to_async(_session_cookie)(user)
+
+
+def headers(cookie: str | None = None, origin: bytes = ORIGIN) -> list[tuple[bytes, bytes]]:
+    result = [(b"origin", origin), (b"host", HOST)]
+    if cookie:
+        result.append((b"cookie", f"sessionid={cookie}".encode()))
+    return result
+
+
+class SocketClosed(AssertionError):
+    def __init__(self, code):
+        super().__init__(f"the socket was closed with code {code}")
+        self.code = code
+
+
+class RoomSocket:
+    """One open room socket and everything it has received so far."""
+
+    def __init__(self, communicator: WebsocketCommunicator, name: str):
+        self.communicator = communicator
+        self.name = name
+        self.seen: list[dict] = []
+        self.close_code: int | None = None
+        self.disconnected = False
+
+    def __repr__(self):
+        return f"<RoomSocket {self.name}>"
+
+    # --- sending ----------------------------------------------------------------
+    async def send(self, type_: str, **fields) -> None:
+        await self.communicator.send_json_to({"type": type_, **fields})
+
+    async def send_text(self, text: str) -> None:
+        await self.communicator.send_to(text_data=text)
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self.communicator.send_to(bytes_data=data)
+
+    # --- receiving --------------------------------------------------------------
+    async def next(self, timeout: float = TIMEOUT) -> dict:
+        """The next message; raises SocketClosed if the server closed the socket instead."""
+        if self.close_code is not None:
+            raise SocketClosed(self.close_code)
+        try:
+            output = await self.communicator.receive_output(timeout)
+        except TimeoutError:
+            raise AssertionError(f"{self.name}: nothing received within {timeout}s; saw {self.seen!r}") from None
+        if output["type"] == "websocket.close":
+            self.close_code = output.get("code", 1000)
+            raise SocketClosed(self.close_code)
+        assert output["type"] == "websocket.send", output
+        assert "text" in output, f"{self.name}: expected a text frame, got {output!r}"
+        message = json.loads(output["text"])
+        self.seen.append(message)
+        return message
+
+    async def until(self, predicate: Callable[[dict], bool], timeout: float = TIMEOUT) -> list[dict]:
+        """Every message up to and including the first that matches `predicate`."""
+        got = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise AssertionError(f"{self.name}: no matching message within {timeout}s; got {got!r}")
+            message = await self.next(timeout=left)
+            got.append(message)
+            if predicate(message):
+                return got
+
+    async def wait_for(self, predicate: Callable[[dict], bool], timeout: float = TIMEOUT) -> dict:
+        return (await self.until(predicate, timeout))[-1]
+
+    async def wait_type(self, type_: str, timeout: float = TIMEOUT, **match) -> dict:
+        return await self.wait_for(lambda m: m["type"] == type_ and all(m.get(k) == v for k, v in match.items()), timeout)
+
+    async def expect(self, type_: str, timeout: float = TIMEOUT) -> dict:
+        """The next message that is not a `batch` must be of `type_`."""
+        message = await self.wait_for(lambda m: m["type"] != "batch", timeout)
+        assert message["type"] == type_, f"{self.name}: expected {type_!r}, got {message!r}"
+        return message
+
+    async def expect_error(self, code: str, ref=None, timeout: float = TIMEOUT) -> dict:
+        message = await self.wait_for(lambda m: m["type"] in ("ack", "error", "pong"), timeout)
+        assert message["type"] == "error", f"{self.name}: expected error {code!r}, got {message!r}"
+        assert message["code"] == code, f"{self.name}: expected error {code!r}, got {message!r}"
+        assert isinstance(message["message"], str) and message["message"]
+        if ref is not None:
+            assert message["ref"] == ref
+        else:
+            assert "ref" not in message
+        return message
+
+    async def expect_ack(self, ref, timeout: float = TIMEOUT) -> dict:
+        """The ack of `ref`. Deltas may come first: the hub can deliver them while the handler runs."""
+        message = await self.wait_for(lambda m: m["type"] in ("ack", "error"), timeout)
+        assert message == {"type": "ack", "ref": ref}, f"{self.name}: expected the ack of {ref!r}, got {message!r}"
+        return message
+
+    async def expect_update(self, user_id: int, timeout: float = TIMEOUT) -> dict:
+        """The next `participant.updated` about `user_id` (other events skipped); returns the participant."""
+        message = await self.wait_for(
+            lambda m: m["type"] == "participant.updated" and m["participant"]["user_id"] == user_id, timeout
+        )
+        return message["participant"]
+
+    async def ping(self, timeout: float = TIMEOUT) -> None:
+        """Proves the socket is open and answering: a ping gets a pong."""
+        await self.send("ping")
+        await self.wait_type("pong", timeout)
+
+    async def wait_closed(self, timeout: float = TIMEOUT) -> int:
+        """Reads until the server closes the socket; returns the close code."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.close_code is None:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise AssertionError(f"{self.name}: not closed within {timeout}s; saw {self.seen!r}")
+            try:
+                await self.next(timeout=left)
+            except SocketClosed:
+                break
+        return self.close_code
+
+    async def disconnect(self) -> None:
+        if self.disconnected:
+            return
+        self.disconnected = True
+        await self.communicator.disconnect(timeout=TIMEOUT)
+
+
+class Sockets:
+    """Opens room sockets for a test and disconnects all of them at the end."""
+
+    def __init__(self):
+        self.opened: list[RoomSocket] = []
+        self.communicators: list[WebsocketCommunicator] = []
+        self._cookies: dict[int, str] = {}
+
+    async def communicator(self, space_id, user=None, origin: bytes = ORIGIN) -> WebsocketCommunicator:
+        cookie = None
+        if user is not None and user.is_authenticated:
+            cookie = self._cookies.get(user.pk)
+            if cookie is None:
+                cookie = self._cookies[user.pk] = await session_cookie(user)
+        communicator = WebsocketCommunicator(application, space_url(space_id), headers=headers(cookie, origin))
+        self.communicators.append(communicator)
+        return communicator
+
+    async def open(self, space_id, user=None, *, name: str | None = None, snapshot: bool = True) -> RoomSocket:
+        """Connects and (by default) reads the snapshot, which is then `socket.snapshot`."""
+        communicator = await self.communicator(space_id, user)
+        connected, _ = await communicator.connect(timeout=TIMEOUT)
+        assert connected, f"{name or user}: the socket was not accepted"
+        label = name or (user.username if user is not None and user.is_authenticated else "guest")
+        socket = RoomSocket(communicator, label)
+        self.opened.append(socket)
+        if snapshot:
+            socket.snapshot = await socket.next()
+            assert socket.snapshot["type"] == "snapshot", socket.snapshot
+        return socket
+
+    async def close_all(self) -> None:
+        for socket in self.opened:
+            socket.disconnected = True
+        for communicator in self.communicators:
+            try:
+                await communicator.disconnect(timeout=TIMEOUT)
+            except Exception:  # an app that already ended re-raises its own end here
+                pass
+
+
+async def open_people(sockets: Sockets, people, *names: str) -> dict[str, RoomSocket]:
+    """A room socket for each named persona of the `people` fixture, snapshots read."""
+    opened = {}
+    for name in names:
+        opened[name] = await sockets.open(people.space.pk, getattr(people, name), name=name)
+    return opened
+
+
+async def marker(space_id: int, tag: str = "marker") -> dict:
+    """Sends a made-up event through the space's group. The hub delivers a space's events in
+    order, so a socket that reads up to the marker has seen everything sent to it before."""
+    event = {"type": "test.marker", "tag": tag}
+    await get_channel_layer().group_send(space_group(space_id), layer_message(space_id, event))
+    return event
+
+
+async def read_to_marker(socket: RoomSocket, tag: str = "marker") -> list[dict]:
+    """Everything the socket received before the marker (the marker itself left out)."""
+    got = await socket.until(lambda m: m["type"] == "test.marker" and m.get("tag") == tag)
+    return got[:-1]
+
+
+def types(messages: list[dict], *, skip_batches: bool = True) -> list[str]:
+    return [m["type"] for m in messages if not (skip_batches and m["type"] == "batch")]
+
+
+# --- the database, read from the async tests ------------------------------------------
+PARTICIPANT_FIELDS = (
+    "user_id",
+    "role",
+    "hand_raised_at",
+    "invited_by_id",
+    "muted",
+    "muted_by_moderator",
+    "removed",
+    "connections",
+    "present",
+    "disconnected_at",
+    "joined_at",
+)
+
+
+def _room_state(space_id: int) -> dict:
+    space = Space.objects.values("state", "ended_at", "recording", "guest_listeners").get(pk=space_id)
+    rows = Participant.objects.filter(space_id=space_id).order_by("user_id").values(*PARTICIPANT_FIELDS)
+    return {"space": space, "participants": {row["user_id"]: row for row in rows}}
+
+
+async def room_state(space_id: int) -> dict:
+    """Everything about the space that a room message could change."""
+    return await database_sync_to_async(_room_state)(space_id)
+
+
+async def participant(space_id: int, user) -> Participant:
+    return await database_sync_to_async(Participant.objects.get)(space_id=space_id, user_id=user.pk)
+
+
+async def space_row(space_id: int) -> Space:
+    return await database_sync_to_async(Space.objects.get)(pk=space_id)
+
+
+async def update_participant(space_id: int, user, **fields) -> None:
+    await database_sync_to_async(Participant.objects.filter(space_id=space_id, user_id=user.pk).update)(**fields)
+
+
+@pytest.fixture(name="sockets")
+async def sockets_fixture():
+    """Room sockets opened in a test; every one is disconnected when it ends, pass or fail."""
+    opened = Sockets()
+    try:
+        yield opened
+    finally:
+        await opened.close_all()
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """The personas' passwords are hashed with a cheap hasher: PBKDF2 would dominate setup time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
