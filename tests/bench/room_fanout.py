@@ -184,7 +184,7 @@ def bench_size(n: int, args, procs: Processes, env_base: dict, workdir: Path) ->
     try:
         wait_port(port, daphne)
         log(f"n={n}: site on port {port} (daphne pid {daphne.pid}), space {accounts['space_id']}")
-        cfg = dict(common, mode="site", server_pid=daphne.pid,
+        cfg = dict(common, mode="site", server_pid=daphne.pid, host="127.0.0.1", port=port,
                    url=f"ws://127.0.0.1:{port}/ws/spaces/{accounts['space_id']}/",
                    origin=f"http://127.0.0.1:{port}")
         result = run_client(procs, cfg, workdir, env_base, client_timeout)
@@ -199,7 +199,7 @@ def bench_size(n: int, args, procs: Processes, env_base: dict, workdir: Path) ->
     try:
         wait_port(port, base)
         log(f"n={n}: baseline on port {port} (pid {base.pid})")
-        cfg = dict(common, mode="baseline", server_pid=base.pid,
+        cfg = dict(common, mode="baseline", server_pid=base.pid, host="127.0.0.1", port=port,
                    url=f"ws://127.0.0.1:{port}/ws/spaces/1/", control_url=f"ws://127.0.0.1:{port}/control",
                    origin=f"http://127.0.0.1:{port}")
         result = run_client(procs, cfg, workdir, env_base, client_timeout)

@@ -53,7 +53,7 @@ def headers(cookie: str | None = None, origin: bytes = ORIGIN) -> list[tuple[byt
 
 class SocketClosed(AssertionError):
     def __init__(self, code):
-        super().__init__(f"the socket was closed with code {code}")
+        super().__init__(f"the socket was closed (code {code}) before the awaited message")
         self.code = code
 
 
@@ -64,6 +64,7 @@ class RoomSocket:
         self.communicator = communicator
         self.name = name
         self.seen: list[dict] = []
+        self.inbox: list[dict] = []
         self.close_code: int | None = None
         self.disconnected = False
 
@@ -81,39 +82,59 @@ class RoomSocket:
         await self.communicator.send_to(bytes_data=data)
 
     # --- receiving --------------------------------------------------------------
-    async def next(self, timeout: float = TIMEOUT) -> dict:
-        """The next message; raises SocketClosed if the server closed the socket instead."""
+    # A mailbox: messages read while looking for one thing stay in `inbox` for the next
+    # look, so a test can wait for the ack and then for the delta, whichever came first.
+    def _recent(self) -> str:
+        return repr(self.seen[-6:])
+
+    async def _receive(self, deadline: float) -> dict | None:
+        """Reads one frame into the inbox; None once the server has closed the socket."""
         if self.close_code is not None:
-            raise SocketClosed(self.close_code)
+            return None
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise AssertionError(f"{self.name}: timed out; last messages {self._recent()}")
         try:
-            output = await self.communicator.receive_output(timeout)
+            output = await self.communicator.receive_output(left)
         except TimeoutError:
-            raise AssertionError(f"{self.name}: nothing received within {timeout}s; saw {self.seen!r}") from None
+            raise AssertionError(f"{self.name}: nothing more received; last messages {self._recent()}") from None
         if output["type"] == "websocket.close":
             self.close_code = output.get("code", 1000)
-            raise SocketClosed(self.close_code)
+            return None
         assert output["type"] == "websocket.send", output
         assert "text" in output, f"{self.name}: expected a text frame, got {output!r}"
         message = json.loads(output["text"])
         self.seen.append(message)
+        self.inbox.append(message)
         return message
 
     async def until(self, predicate: Callable[[dict], bool], timeout: float = TIMEOUT) -> list[dict]:
-        """Every message up to and including the first that matches `predicate`."""
-        got = []
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        """Takes every message up to and including the first that matches `predicate`."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        checked = 0
         while True:
-            left = deadline - loop.time()
-            if left <= 0:
-                raise AssertionError(f"{self.name}: no matching message within {timeout}s; got {got!r}")
-            message = await self.next(timeout=left)
-            got.append(message)
-            if predicate(message):
-                return got
+            for index in range(checked, len(self.inbox)):
+                if predicate(self.inbox[index]):
+                    taken, self.inbox = self.inbox[: index + 1], self.inbox[index + 1 :]
+                    return taken
+            checked = len(self.inbox)
+            if await self._receive(deadline) is None:
+                raise SocketClosed(self.close_code)
 
     async def wait_for(self, predicate: Callable[[dict], bool], timeout: float = TIMEOUT) -> dict:
-        return (await self.until(predicate, timeout))[-1]
+        """Takes the first message that matches `predicate`; the others stay in the inbox."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        checked = 0
+        while True:
+            for index in range(checked, len(self.inbox)):
+                if predicate(self.inbox[index]):
+                    return self.inbox.pop(index)
+            checked = len(self.inbox)
+            if await self._receive(deadline) is None:
+                raise SocketClosed(self.close_code)
+
+    async def next(self, timeout: float = TIMEOUT) -> dict:
+        return await self.wait_for(lambda m: True, timeout)
 
     async def wait_type(self, type_: str, timeout: float = TIMEOUT, **match) -> dict:
         return await self.wait_for(lambda m: m["type"] == type_ and all(m.get(k) == v for k, v in match.items()), timeout)
@@ -154,17 +175,10 @@ class RoomSocket:
         await self.wait_type("pong", timeout)
 
     async def wait_closed(self, timeout: float = TIMEOUT) -> int:
-        """Reads until the server closes the socket; returns the close code."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self.close_code is None:
-            left = deadline - loop.time()
-            if left <= 0:
-                raise AssertionError(f"{self.name}: not closed within {timeout}s; saw {self.seen!r}")
-            try:
-                await self.next(timeout=left)
-            except SocketClosed:
-                break
+        """Reads until the server closes the socket (messages stay in the inbox); returns the code."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while await self._receive(deadline) is not None:
+            pass
         return self.close_code
 
     async def disconnect(self) -> None:
@@ -206,13 +220,22 @@ class Sockets:
         return socket
 
     async def close_all(self) -> None:
+        """Disconnects every socket; an app that crashed (rather than was stopped) fails the test."""
+        crashes = []
         for socket in self.opened:
             socket.disconnected = True
         for communicator in self.communicators:
+            future = communicator._future
+            if future is not None and future.done():
+                if not future.cancelled() and future.exception() is not None:
+                    crashes.append(future.exception())
+                continue
             try:
                 await communicator.disconnect(timeout=TIMEOUT)
-            except Exception:  # an app that already ended re-raises its own end here
-                pass
+            except (Exception, asyncio.CancelledError) as error:
+                crashes.append(error)
+        if crashes:
+            raise AssertionError(f"room sockets crashed: {crashes!r}") from crashes[0]
 
 
 async def open_people(sockets: Sockets, people, *names: str) -> dict[str, RoomSocket]:
