@@ -6,6 +6,7 @@ transport, media on local disk). DATABASE_URL, REDIS_URL (or CHANNEL_LAYER_URL a
 CELERY_BROKER_URL) and AWS_STORAGE_BUCKET_NAME switch to the scaled setup.
 """
 
+import json
 from pathlib import Path
 
 import dj_database_url
@@ -207,6 +208,21 @@ ROUNDTABLE = {
     "REACTIONS_PER_SECOND": env_int("ROUNDTABLE_REACTIONS_PER_SECOND", 5),
     "HAND_RAISES_PER_MINUTE": env_int("ROUNDTABLE_HAND_RAISES_PER_MINUTE", 6),
     "LISTENERS_IN_SNAPSHOT": env_int("ROUNDTABLE_LISTENERS_IN_SNAPSHOT", 200),
+}
+
+# --- Media engine ---------------------------------------------------------------
+MEDIA_ENGINE = {
+    # "embedded": the web process runs an engine in its own event loop (one box).
+    # "external": only `manage.py media_engine` processes mix (on the Redis channel layer).
+    "MODE": env_str("MEDIA_ENGINE_MODE", "embedded"),
+    "SEGMENT_SECONDS": env_int("MEDIA_SEGMENT_SECONDS", 2),
+    "TRACK_CHUNK_SECONDS": env_int("MEDIA_TRACK_CHUNK_SECONDS", 6),
+    # Limit WebRTC to these host addresses (e.g. 127.0.0.1 on one machine); empty: all.
+    "ICE_ADDRESSES": env_list("MEDIA_ICE_ADDRESSES", []),
+    # STUN/TURN servers, as JSON: [{"urls": "turn:turn.example.org", "username": "u", "credential": "p"}]
+    "ICE_SERVERS": json.loads(env_str("MEDIA_ICE_SERVERS", "[]")),
+    "HEARTBEAT_SECONDS": env_int("MEDIA_HEARTBEAT_SECONDS", 2),
+    "DEAD_AFTER_SECONDS": env_int("MEDIA_DEAD_AFTER_SECONDS", 10),
 }
 
 CELERY_BEAT_SCHEDULE = {

@@ -9,10 +9,12 @@ import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from rooms.errors import InvalidRequest, NotAllowed, RoomError
 from rooms.hub import get_hub
+from rooms.media.nodes import access_engine_channel
 from rooms.services import presence, stage
 from rooms.services.snapshot import display_name, participant_data, room_snapshot
 from rooms.services.spaces import do_end_space
@@ -43,9 +45,13 @@ class RateLimit:
         return True
 
 
+# User ids are 64-bit: a larger number would crash the database query (and the socket with it).
+USER_ID_RANGE = range(-(2**63), 2**63)
+
+
 def _user_id(message: dict) -> int:
     value = message.get("user_id")
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not isinstance(value, int) or isinstance(value, bool) or value not in USER_ID_RANGE:
         raise InvalidRequest("`user_id` must be a whole number.", code="bad_field")
     return value
 
@@ -59,6 +65,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.user = self.scope["user"]
         self.user_id = self.user.pk if self.user.is_authenticated else None
         self.joined = False
+        self.backlog: list | None = None
         self.hub = get_hub()
         limits = settings.ROUNDTABLE
         self.reaction_limit = RateLimit(limits["REACTIONS_PER_SECOND"], limits["REACTIONS_PER_SECOND"] * 2)
@@ -73,10 +80,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.joined = True
         # Reactions are the hot path: the socket tracks liveness from events, with no query.
         self.live = space.is_live
-        # Join the hub before taking the snapshot so that no delta falls between them.
+        # Join the hub before taking the snapshot so that no delta falls between them, and
+        # hold the deltas that arrive meanwhile until the snapshot has gone out.
+        self.backlog = []
         await self.hub.join(self.space_id, self)
         snapshot = await database_sync_to_async(room_snapshot)(space, me)
         await self.send(text_data=json.dumps(snapshot, ensure_ascii=False))
+        while self.backlog:
+            await self._write(*self.backlog.pop(0))
+        self.backlog = None
         if arrived:
             self.hub.note_joined(self.space_id, participant_data(me) if me else None)
 
@@ -93,6 +105,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def push(self, text: str, event: str | None) -> None:
         """Called by the hub for each event of this space."""
+        if self.backlog is not None:  # the snapshot is not out yet
+            self.backlog.append((text, event))
+            return
+        await self._write(text, event)
+
+    async def _write(self, text: str, event: str | None) -> None:
         await self.send(text_data=text)
         if event == "space.started":
             self.live = True
@@ -112,7 +130,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         try:
             message = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting fits in a small frame
             await self.send_error(InvalidRequest("Messages must be JSON.", code="bad_json"))
             return
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
@@ -222,6 +240,31 @@ class RoomConsumer(AsyncWebsocketConsumer):
             raise NotAllowed("The space is not live.", code="not_live")
         self.hub.note_reaction(self.space_id, emoji, {"user_id": self.user_id, "name": display_name(self.user)})
 
+    async def on_media_offer(self, message):
+        """A speaker's WebRTC offer, relayed to the engine that mixes this space; the answer
+        comes back as a personal `media.answer` event."""
+        sdp = message.get("sdp")
+        if not isinstance(sdp, str) or not sdp.startswith("v=0") or len(sdp) > 16 * 1024:
+            raise InvalidRequest("`sdp` must be an SDP offer.", code="bad_sdp")
+        me = await self._call(stage.access_microphone)
+        channel = await self._engine_channel()
+        await get_channel_layer().send(
+            channel,
+            {"type": "media.offer", "space_id": self.space_id, "user_id": self.user_id, "sdp": sdp, "muted": me.muted},
+        )
+
+    async def on_media_leave(self, message):
+        self._need_login()
+        channel = await self._engine_channel()
+        await get_channel_layer().send(channel, {"type": "media.leave", "space_id": self.space_id, "user_id": self.user_id})
+
+    async def _engine_channel(self) -> str:
+        if settings.MEDIA_ENGINE["MODE"] == "embedded":
+            from rooms.media.engine import ensure_embedded_engine
+
+            await ensure_embedded_engine()
+        return await database_sync_to_async(access_engine_channel)(self.space_id)
+
     HANDLERS = {
         "ping": on_ping,
         "hand.raise": on_hand_raise,
@@ -241,6 +284,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         "participant.remove": on_participant_remove,
         "space.end": on_space_end,
         "reaction": on_reaction,
+        "media.offer": on_media_offer,
+        "media.leave": on_media_leave,
     }
 
 

@@ -51,6 +51,10 @@ class Hub:
         self.sockets: dict[int, set] = defaultdict(set)
         self.by_user: dict[tuple[int, int], set] = defaultdict(set)
         self.batches: dict[int, SpaceBatch] = {}
+        # Spaces whose group the hub channel is in, and a lock per space so that a join and
+        # a leave never interleave their group_add / group_discard (see _subscribe).
+        self.subscribed: set[int] = set()
+        self._space_locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._receiver: asyncio.Task | None = None
         self._flusher: asyncio.Task | None = None
         self._start_lock = asyncio.Lock()
@@ -63,12 +67,10 @@ class Hub:
 
     async def join(self, space_id: int, socket) -> None:
         await self._ensure_started()
-        first = not self.sockets[space_id]
         self.sockets[space_id].add(socket)
         if socket.user_id:
             self.by_user[(space_id, socket.user_id)].add(socket)
-        if first:
-            await self.layer.group_add(space_group(space_id), self.channel)
+        await self._subscribe(space_id)
 
     async def leave(self, space_id: int, socket) -> None:
         local = self.sockets.get(space_id)
@@ -83,7 +85,21 @@ class Hub:
                     del self.by_user[(space_id, socket.user_id)]
         if not local:
             del self.sockets[space_id]
-            await self.layer.group_discard(space_group(space_id), self.channel)
+        await self._subscribe(space_id)
+
+    async def _subscribe(self, space_id: int) -> None:
+        """Bring the group membership in line with whether any socket is here.
+
+        Under the lock, so a reload (the last socket leaving while a new one joins) cannot
+        run group_discard after group_add; and join returns only once subscribed."""
+        async with self._space_locks[space_id]:
+            wanted = bool(self.sockets.get(space_id))
+            if wanted and space_id not in self.subscribed:
+                await self.layer.group_add(space_group(space_id), self.channel)
+                self.subscribed.add(space_id)
+            elif not wanted and space_id in self.subscribed:
+                await self.layer.group_discard(space_group(space_id), self.channel)
+                self.subscribed.discard(space_id)
 
     # --- receiving -------------------------------------------------------------
     async def _receive_forever(self) -> None:

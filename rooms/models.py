@@ -14,6 +14,18 @@ class Topic(models.Model):
         return self.name
 
 
+class MediaNode(models.Model):
+    """A running media engine: the web process's embedded one, or a `manage.py media_engine`."""
+
+    name = models.CharField(max_length=120, unique=True)
+    channel = models.CharField(max_length=200)
+    started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return self.name
+
+
 class SpaceQuerySet(models.QuerySet):
     def live(self):
         return self.filter(state=Space.State.LIVE)
@@ -55,6 +67,8 @@ class Space(models.Model):
     guest_listeners = models.PositiveIntegerField(default=0)
     # Set once the "is live" notifications went out, so a retried job sends none twice.
     start_notified_at = models.DateTimeField(null=True, blank=True)
+    # The media engine mixing this space; reassigned when its heartbeat stops.
+    media_node = models.ForeignKey(MediaNode, null=True, blank=True, on_delete=models.SET_NULL, related_name="spaces")
     last_presence_at = models.DateTimeField(null=True, blank=True)
 
     objects = SpaceQuerySet.as_manager()

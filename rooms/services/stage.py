@@ -262,3 +262,13 @@ def do_remove(user, space_id, target_id) -> Participant:
     send_space_event(space.pk, {"type": "participant.left", "user_id": target.user_id, "reason": "removed"})
     send_space_event(space.pk, {"type": "removed", "space_id": space.pk}, to_user=target.user_id)
     return target
+
+
+def access_microphone(user, space_id) -> Participant:
+    """Only people on stage in a live space may send audio to the engine."""
+    with transaction.atomic():
+        space = _lock_live_space(space_id)
+        me = access_participant(space, user)
+    if not me.on_stage:
+        raise NotAllowed("Only people on stage can send audio.", code="not_on_stage")
+    return me

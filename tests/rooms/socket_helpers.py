@@ -137,7 +137,9 @@ class RoomSocket:
         return await self.wait_for(lambda m: True, timeout)
 
     async def wait_type(self, type_: str, timeout: float = TIMEOUT, **match) -> dict:
-        return await self.wait_for(lambda m: m["type"] == type_ and all(m.get(k) == v for k, v in match.items()), timeout)
+        return await self.wait_for(
+            lambda m: m["type"] == type_ and all(m.get(k) == v for k, v in match.items()), timeout
+        )
 
     async def expect(self, type_: str, timeout: float = TIMEOUT) -> dict:
         """The next message that is not a `batch` must be of `type_`."""
@@ -146,19 +148,21 @@ class RoomSocket:
         return message
 
     async def expect_error(self, code: str, ref=None, timeout: float = TIMEOUT) -> dict:
-        message = await self.wait_for(lambda m: m["type"] in ("ack", "error", "pong"), timeout)
+        """The answer to the message with `ref` (or, without one, the next answer) is error `code`."""
+        if ref is None:
+            message = await self.wait_for(lambda m: m["type"] in ("ack", "error", "pong"), timeout)
+        else:
+            message = await self.wait_for(lambda m: m["type"] in ("ack", "error") and m.get("ref") == ref, timeout)
         assert message["type"] == "error", f"{self.name}: expected error {code!r}, got {message!r}"
         assert message["code"] == code, f"{self.name}: expected error {code!r}, got {message!r}"
         assert isinstance(message["message"], str) and message["message"]
-        if ref is not None:
-            assert message["ref"] == ref
-        else:
-            assert "ref" not in message
+        if ref is None:
+            assert "ref" not in message, message
         return message
 
     async def expect_ack(self, ref, timeout: float = TIMEOUT) -> dict:
         """The ack of `ref`. Deltas may come first: the hub can deliver them while the handler runs."""
-        message = await self.wait_for(lambda m: m["type"] in ("ack", "error"), timeout)
+        message = await self.wait_for(lambda m: m["type"] in ("ack", "error") and m.get("ref") == ref, timeout)
         assert message == {"type": "ack", "ref": ref}, f"{self.name}: expected the ack of {ref!r}, got {message!r}"
         return message
 

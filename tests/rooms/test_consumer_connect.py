@@ -253,3 +253,26 @@ async def test_it_keeps_deltas_of_one_space_away_from_another(people, sockets):
     await marker(other_space.pk)
     seen = await read_to_marker(elsewhere)
     assert [m for m in seen if m["type"] != "batch"] == []
+
+
+async def test_it_sends_the_snapshot_before_any_delta(people, sockets, monkeypatch):
+    """A change committed while the snapshot is being sent reaches the socket after the
+    snapshot, so a client applying deltas on top of the snapshot ends up current."""
+    from rooms import consumers
+    from rooms.services.stage import do_lower_hand
+
+    real_snapshot = consumers.room_snapshot
+
+    def snapshot_then_change(space, viewer):
+        data = real_snapshot(space, viewer)
+        do_lower_hand(people.raised, space.pk)  # commits; the hub delivers its delta at once
+        return data
+
+    monkeypatch.setattr(consumers, "room_snapshot", snapshot_then_change)
+    socket = await sockets.open(people.space.pk, people.listener, snapshot=False)
+
+    first = await socket.next()
+    assert first["type"] == "snapshot"
+    raised = next(p for p in first["participants"] if p["user_id"] == people.raised.pk)
+    assert raised["hand_raised_at"] is not None  # read before the change
+    assert (await socket.expect_update(people.raised.pk))["hand_raised_at"] is None

@@ -1,0 +1,159 @@
+"""The media engine: a consumer on the channel layer that owns the live sessions of the
+spaces assigned to it.
+
+It listens on its own channel for `media.offer` / `media.leave` from room sockets, and joins
+each of its spaces' groups, so that mute, role and end-of-space events reach it exactly as
+they reach the people in the room (the services stay unaware of the engine)."""
+
+import asyncio
+import json
+import logging
+import os
+import socket
+from concurrent.futures import ThreadPoolExecutor
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from rooms.events import layer_message, space_group
+from rooms.media.ice import limit_host_addresses
+from rooms.media.nodes import do_heartbeat, do_register_node, do_retire_node
+from rooms.media.peers import BadOffer
+from rooms.media.session import SpaceSession
+from rooms.models import Space
+
+log = logging.getLogger(__name__)
+
+
+def _space_origin(space_id: int):
+    space = Space.objects.filter(pk=space_id, state=Space.State.LIVE).only("started_at").first()
+    return space.started_at if space else None
+
+
+class MediaEngine:
+    def __init__(self, name: str | None = None):
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}"
+        self.layer = get_channel_layer()
+        self.sessions: dict[int, SpaceSession] = {}
+        self.starting: dict[int, asyncio.Future] = {}
+        # Encoding runs here, off the event loop; one thread keeps each file's writes in order.
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="media-writer")
+        self.channel: str | None = None
+        self.tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        limit_host_addresses()
+        self.channel = await self.layer.new_channel(prefix="media.")
+        await database_sync_to_async(do_register_node)(self.name, self.channel)
+        self.tasks = [asyncio.ensure_future(self._receive()), asyncio.ensure_future(self._heartbeat())]
+        log.info("media engine %s listening on %s", self.name, self.channel)
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for space_id in list(self.sessions):
+            await self._end(space_id)
+        await database_sync_to_async(do_retire_node)(self.name)
+        self.executor.shutdown(wait=True)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(settings.MEDIA_ENGINE["HEARTBEAT_SECONDS"])
+            try:
+                await database_sync_to_async(do_heartbeat)(self.name)
+            except Exception:
+                log.exception("heartbeat failed")
+
+    async def _receive(self) -> None:
+        while True:
+            message = await self.layer.receive(self.channel)
+            try:
+                await self.handle(message)
+            except Exception:
+                log.exception("media engine could not handle %s", message.get("type"))
+
+    async def handle(self, message: dict) -> None:
+        kind = message.get("type")
+        if kind == "media.offer":
+            # ICE gathering takes a moment: never hold up other spaces' messages for it.
+            asyncio.ensure_future(self._offer(message))
+        elif kind == "media.leave":
+            session = self.sessions.get(message["space_id"])
+            if session:
+                await session.drop(message["user_id"])
+        elif kind == "room.event":
+            await self._room_event(message)
+
+    async def _offer(self, message: dict) -> None:
+        space_id, user_id = message["space_id"], message["user_id"]
+        try:
+            session = await self._session(space_id)
+            if session is None:
+                await self._tell(space_id, user_id, {"type": "error", "code": "not_live", "message": "The space is not live."})
+                return
+            answer = await session.connect(user_id, message["sdp"], bool(message.get("muted", True)))
+        except BadOffer as error:
+            await self._tell(space_id, user_id, {"type": "error", "code": "bad_sdp", "message": str(error)})
+            return
+        await self._tell(space_id, user_id, {"type": "media.answer", "sdp": answer})
+
+    async def _session(self, space_id: int) -> SpaceSession | None:
+        if space_id in self.sessions:
+            return self.sessions[space_id]
+        if space_id in self.starting:
+            return await self.starting[space_id]
+        future = self.starting[space_id] = asyncio.get_running_loop().create_future()
+        try:
+            origin = await database_sync_to_async(_space_origin)(space_id)
+            session = None
+            if origin is not None:
+                session = self.sessions[space_id] = SpaceSession(space_id, origin, self.executor)
+                await self.layer.group_add(space_group(space_id), self.channel)
+            future.set_result(session)
+            return session
+        except Exception as error:
+            future.set_exception(error)
+            raise
+        finally:
+            del self.starting[space_id]
+
+    async def _end(self, space_id: int):
+        session = self.sessions.pop(space_id, None)
+        if session is None:
+            return None
+        await self.layer.group_discard(space_group(space_id), self.channel)
+        return await session.close()
+
+    async def _room_event(self, message: dict) -> None:
+        space_id = message.get("space_id")
+        session = self.sessions.get(space_id)
+        if session is None or message.get("event") not in ("participant.updated", "participant.left", "space.ended"):
+            return
+        event = json.loads(message["text"])
+        if event["type"] == "space.ended":
+            await self._end(space_id)
+        elif event["type"] == "participant.left":
+            await session.drop(event["user_id"])
+        else:
+            person = event["participant"]
+            if person["role"] == "listener" or not person["present"]:
+                await session.drop(person["user_id"])
+            else:
+                session.set_muted(person["user_id"], person["muted"])
+
+    async def _tell(self, space_id: int, user_id: int, event: dict) -> None:
+        await self.layer.group_send(space_group(space_id), layer_message(space_id, event, to_user=user_id))
+
+
+_embedded: dict[int, MediaEngine] = {}
+
+
+async def ensure_embedded_engine() -> MediaEngine:
+    """The web process's own engine (embedded mode), started on first use in this loop."""
+    loop = asyncio.get_running_loop()
+    engine = _embedded.get(id(loop))
+    if engine is None:
+        engine = _embedded[id(loop)] = MediaEngine(name=f"embedded-{socket.gethostname()}-{os.getpid()}-{id(loop)}")
+        await engine.start()
+    return engine

@@ -1,0 +1,129 @@
+"""One live space inside an engine: its speakers' peers, the 20 ms mixing clock, the program
+writer and the track writers."""
+
+import asyncio
+import logging
+from concurrent.futures import Executor
+from datetime import datetime
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import timezone
+
+from rooms.events import layer_message, space_group
+from rooms.media.audio import FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, level
+from rooms.media.mixer import Mixer
+from rooms.media.peers import BadOffer, SpeakerPeer
+from rooms.media.program import ProgramWriter
+from rooms.media.tracks import TrackWriter
+
+log = logging.getLogger(__name__)
+
+LEVEL_EVERY_TICKS = 10  # speaking indicators five times a second
+
+
+def clock_sample(origin: datetime, now: datetime | None = None) -> int:
+    """Where `now` falls on the space's clock (samples since it started), on a frame boundary."""
+    elapsed = ((now or timezone.now()) - origin).total_seconds()
+    return max(0, round(elapsed * SAMPLE_RATE / FRAME_SAMPLES)) * FRAME_SAMPLES
+
+
+class SpaceSession:
+    def __init__(self, space_id: int, origin: datetime, executor: Executor):
+        self.space_id = space_id
+        self.executor = executor
+        self.mixer = Mixer()
+        self.peers: dict[int, SpeakerPeer] = {}
+        self.tracks: dict[int, TrackWriter] = {}
+        self.sample = clock_sample(origin)
+        config = settings.MEDIA_ENGINE
+        self.program = ProgramWriter(space_id, origin, self.sample, executor, config["SEGMENT_SECONDS"])
+        self.chunk_seconds = config["TRACK_CHUNK_SECONDS"]
+        self.peaks: dict[int, float] = {}
+        self.ticks = 0
+        self.clock = asyncio.ensure_future(self._run())
+
+    # --- speakers ---------------------------------------------------------------------
+    async def connect(self, user_id: int, sdp: str, muted: bool) -> str:
+        """Answer a speaker's offer. A new offer from the same speaker (a reconnect or an
+        ICE restart from the page) replaces their old connection."""
+        feed = self.mixer.add(user_id, muted)
+        peer = SpeakerPeer(feed, on_gone=lambda gone: self._gone(user_id, gone))
+        try:
+            answer = await peer.answer(sdp)
+        except BadOffer:
+            await peer.close()
+            if user_id not in self.peers:
+                self.mixer.remove(user_id)
+            raise
+        old = self.peers.pop(user_id, None)
+        self.peers[user_id] = peer
+        if old is not None:
+            await old.close()
+        return answer
+
+    def set_muted(self, user_id: int, muted: bool) -> None:
+        feed = self.mixer.feeds.get(user_id)
+        if feed is not None:
+            feed.muted = muted
+
+    async def drop(self, user_id: int) -> None:
+        peer = self.peers.pop(user_id, None)
+        self.mixer.remove(user_id)
+        writer = self.tracks.pop(user_id, None)
+        if writer:
+            writer.flush()
+        if peer:
+            await peer.close()
+
+    def _gone(self, user_id: int, peer: SpeakerPeer) -> None:
+        # Only the current connection's failure takes the speaker out of the mix; the page
+        # sends a new offer to come back.
+        if self.peers.get(user_id) is peer:
+            asyncio.ensure_future(self.drop(user_id))
+
+    # --- the clock --------------------------------------------------------------------
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        period = FRAME_MS / 1000
+        start = loop.time()
+        n = 0
+        while True:
+            elapsed = loop.time() - start
+            # Catch up after a stall rather than drift: the program stays on the clock.
+            while n * period <= elapsed:
+                self._tick()
+                n += 1
+            await asyncio.sleep(max(0.0, start + n * period - loop.time()))
+
+    def _tick(self) -> None:
+        tick = self.mixer.tick()
+        for user_id, peer in self.peers.items():
+            minus = tick.mix_minus.get(user_id)
+            if minus is not None:
+                peer.out.feed(minus)
+        self.program.add(tick.program)
+        for user_id, samples in tick.own.items():
+            writer = self.tracks.get(user_id)
+            if writer is None:
+                writer = self.tracks[user_id] = TrackWriter(self.space_id, user_id, self.executor, self.chunk_seconds)
+            writer.add(samples, self.sample)
+            self.peaks[user_id] = max(self.peaks.get(user_id, 0.0), level(samples))
+        self.sample += FRAME_SAMPLES
+        self.ticks += 1
+        if self.ticks % LEVEL_EVERY_TICKS == 0 and self.peaks:
+            self._send_levels()
+
+    def _send_levels(self) -> None:
+        levels = {str(uid): round(peak, 2) for uid, peak in self.peaks.items()}
+        self.peaks = {}
+        message = layer_message(self.space_id, {"type": "levels", "levels": levels})
+        asyncio.ensure_future(get_channel_layer().group_send(space_group(self.space_id), message))
+
+    async def close(self):
+        self.clock.cancel()
+        for user_id in list(self.peers):
+            await self.drop(user_id)
+        for writer in self.tracks.values():
+            writer.flush()
+        return self.program.finish()

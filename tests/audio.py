@@ -1,0 +1,66 @@
+"""Generated test audio: each voice is a pure tone, so a spectrum tells whose voice is in a file."""
+
+import asyncio
+import fractions
+import time
+
+import av
+import numpy as np
+from aiortc import MediaStreamTrack
+from aiortc.mediastreams import MediaStreamError
+
+SAMPLE_RATE = 48_000
+FRAME = 960
+# Far apart and not harmonics of each other.
+TONES = {"host": 500.0, "speaker": 700.0, "cohost": 1100.0, "muted": 1500.0}
+
+
+def tone(freq: float, seconds: float, amplitude: int = 8000) -> np.ndarray:
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    return (np.sin(2 * np.pi * freq * t) * amplitude).astype(np.int16)
+
+
+def band_energy(samples: np.ndarray, freq: float, width: float = 25.0) -> float:
+    """Share of the signal's energy within `width` Hz of `freq` (0..1)."""
+    if len(samples) < SAMPLE_RATE // 10:
+        return 0.0
+    spectrum = np.abs(np.fft.rfft(samples.astype(np.float64) * np.hanning(len(samples)))) ** 2
+    freqs = np.fft.rfftfreq(len(samples), 1 / SAMPLE_RATE)
+    total = spectrum.sum()
+    if total == 0:
+        return 0.0
+    return float(spectrum[(freqs > freq - width) & (freqs < freq + width)].sum() / total)
+
+
+def has_tone(samples: np.ndarray, freq: float) -> bool:
+    return band_energy(samples, freq) > 0.05
+
+
+class ToneTrack(MediaStreamTrack):
+    """A microphone that says one pure tone, paced in real time like a real one."""
+
+    kind = "audio"
+
+    def __init__(self, freq: float):
+        super().__init__()
+        self.freq = freq
+        self.sent = 0
+        self.started: float | None = None
+
+    async def recv(self):
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self.started is None:
+            self.started = time.monotonic()
+        else:
+            wait = self.started + self.sent / SAMPLE_RATE - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        t = (np.arange(FRAME) + self.sent) / SAMPLE_RATE
+        samples = (np.sin(2 * np.pi * self.freq * t) * 8000).astype(np.int16)
+        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = SAMPLE_RATE
+        frame.pts = self.sent
+        frame.time_base = fractions.Fraction(1, SAMPLE_RATE)
+        self.sent += FRAME
+        return frame
