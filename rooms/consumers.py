@@ -141,7 +141,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             ref = None
         handler = self.HANDLERS.get(message["type"])
         if handler is None:
-            await self.send_error(InvalidRequest(f"Unknown message type {message['type'][:40]!r}.", code="unknown_type"), ref)
+            await self.send_error(
+                InvalidRequest(f"Unknown message type {message['type'][:40]!r}.", code="unknown_type"), ref
+            )
             return
         if not self.joined:
             await self.send_error(NotAllowed("You are not in this space.", code="not_in_space"), ref)
@@ -256,7 +258,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def on_media_leave(self, message):
         self._need_login()
         channel = await self._engine_channel()
-        await get_channel_layer().send(channel, {"type": "media.leave", "space_id": self.space_id, "user_id": self.user_id})
+        await get_channel_layer().send(
+            channel, {"type": "media.leave", "space_id": self.space_id, "user_id": self.user_id}
+        )
 
     async def _engine_channel(self) -> str:
         if settings.MEDIA_ENGINE["MODE"] == "embedded":

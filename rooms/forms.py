@@ -9,18 +9,25 @@ from rooms.services.spaces import check_schedule_time, check_topics
 class SpaceForm(forms.Form):
     WHEN_CHOICES = [("now", "Start now"), ("later", "Schedule for later")]
 
-    title = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"placeholder": "What do you want to talk about?"}))
+    title = forms.CharField(
+        max_length=120, widget=forms.TextInput(attrs={"placeholder": "What do you want to talk about?"})
+    )
     description = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     topics = forms.CharField(
-        max_length=200, required=False, help_text="Up to 5, separated by spaces or commas",
+        max_length=200,
+        required=False,
+        help_text="Up to 5, separated by spaces or commas",
         widget=forms.TextInput(attrs={"placeholder": "music, startups, django"}),
     )
     when = forms.ChoiceField(choices=WHEN_CHOICES, initial="now", widget=forms.RadioSelect)
     scheduled_for = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Your local time",
     )
-    record = forms.BooleanField(required=False, label="Record this space", help_text="Everyone is told it is being recorded")
+    record = forms.BooleanField(
+        required=False, label="Record this space", help_text="Everyone is told it is being recorded"
+    )
     allow_clips = forms.BooleanField(required=False, initial=True, label="Let listeners clip it")
     captions = forms.BooleanField(required=False, label="Live captions")
 

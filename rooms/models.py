@@ -148,6 +148,9 @@ class Follow(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["follower", "host"], name="follow_once")]
 
+    def __str__(self):
+        return f"{self.follower} follows {self.host}"
+
 
 class Reminder(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
@@ -157,6 +160,9 @@ class Reminder(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "space"], name="remind_once")]
+
+    def __str__(self):
+        return f"Remind {self.user} of {self.space}"
 
 
 class Notification(models.Model):
@@ -169,3 +175,6 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.text

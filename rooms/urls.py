@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
-from rooms import views
+from rooms import views, views_live
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,9 @@ urlpatterns = [
     path("spaces/<int:space_id>/end/", views.space_end, name="space_end"),
     path("spaces/<int:space_id>/cancel/", views.space_cancel, name="space_cancel"),
     path("spaces/<int:space_id>/remind/", views.space_remind, name="space_remind"),
+    re_path(
+        r"^spaces/(?P<space_id>\d+)/live/(?P<name>live\.m3u8|seg_\d{6}\.ts)$", views_live.live_media, name="space_live"
+    ),
     path("u/<str:username>/", views.profile, name="profile"),
     path("u/<str:username>/follow/", views.follow, name="follow"),
     path("notifications/", views.notifications, name="notifications"),

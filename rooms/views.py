@@ -1,7 +1,9 @@
 """Pages of the rooms app. Each view parses input, calls one service and renders."""
 
+import json
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
@@ -39,9 +41,13 @@ def room_errors(view):
 def with_counts(spaces):
     """Listener and speaker counts in one query, not one per space."""
     present = Q(participants__present=True)
-    return spaces.select_related("host").prefetch_related("topics").annotate(
-        member_count=Count("participants", filter=present & Q(participants__role=Role.LISTENER)),
-        speaker_count=Count("participants", filter=present & Q(participants__role__in=Participant.STAGE_ROLES)),
+    return (
+        spaces.select_related("host")
+        .prefetch_related("topics")
+        .annotate(
+            member_count=Count("participants", filter=present & Q(participants__role=Role.LISTENER)),
+            speaker_count=Count("participants", filter=present & Q(participants__role__in=Participant.STAGE_ROLES)),
+        )
     )
 
 
@@ -125,6 +131,7 @@ def space_detail(request, space_id):
         "is_host": request.user.is_authenticated and space.host_id == request.user.pk,
         "reminded": request.user.is_authenticated and Reminder.objects.filter(user=request.user, space=space).exists(),
         "reactions": REACTIONS,
+        "ice_servers_json": json.dumps(settings.MEDIA_ENGINE["ICE_SERVERS"]),
     }
     return render(request, "rooms/space.html", context)
 

@@ -64,3 +64,14 @@ class ToneTrack(MediaStreamTrack):
         frame.time_base = fractions.Fraction(1, SAMPLE_RATE)
         self.sent += FRAME
         return frame
+
+
+def write_wav(path, samples: np.ndarray) -> None:
+    """A 48 kHz mono 16-bit WAV file, e.g. for Chromium's fake microphone."""
+    import wave
+
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SAMPLE_RATE)
+        out.writeframes(samples.astype("<i2").tobytes())

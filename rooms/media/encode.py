@@ -30,9 +30,7 @@ class ContinuousEncoder:
         data = pcm.astype(np.float32) / 32768 if as_float else pcm
         for offset in range(0, len(data), self.frame_size):
             chunk = data[offset : offset + self.frame_size]
-            frame = av.AudioFrame.from_ndarray(
-                chunk.reshape(1, -1), format=self.codec.format.name, layout="mono"
-            )
+            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format=self.codec.format.name, layout="mono")
             frame.sample_rate = SAMPLE_RATE
             frame.pts = first_sample + offset
             frame.time_base = TIME_BASE

@@ -90,7 +90,9 @@ class MediaEngine:
         try:
             session = await self._session(space_id)
             if session is None:
-                await self._tell(space_id, user_id, {"type": "error", "code": "not_live", "message": "The space is not live."})
+                await self._tell(
+                    space_id, user_id, {"type": "error", "code": "not_live", "message": "The space is not live."}
+                )
                 return
             answer = await session.connect(user_id, message["sdp"], bool(message.get("muted", True)))
         except BadOffer as error:

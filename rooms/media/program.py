@@ -39,6 +39,7 @@ class ProgramWriter:
         self.window: deque = deque(maxlen=LIVE_WINDOW)
         self.encoder: ContinuousEncoder | None = None
         self.pending = None
+        self.last: tuple[int, list] | None = None  # the last segment written, for finish()
 
     def add(self, samples: np.ndarray) -> None:
         """Called on every mixer tick, on the event loop: only appends."""
@@ -73,11 +74,17 @@ class ProgramWriter:
         packets = self.encoder.encode(pcm, start) if len(pcm) else []
         if final:
             packets += self.encoder.flush()
-        if packets:
+        if packets and not len(pcm) and self.last is not None:
+            # The space ended on a segment boundary: the encoder's tail goes into the last
+            # segment, not into a zero-length one (which would not even decode on its own).
+            seq, last_packets = self.last
+            storage.put(f"{program_prefix(self.space_id)}seg_{seq:06d}.ts", mux(last_packets + packets, "mpegts", "aac"))
+        elif packets:
             seq = start // self.segment_samples
             name = f"{program_prefix(self.space_id)}seg_{seq:06d}.ts"
             storage.put(name, mux(packets, "mpegts", "aac"))
             self.window.append((seq, len(pcm) / SAMPLE_RATE, start))
+            self.last = (seq, packets)
         storage.put(playlist_name(self.space_id), self._playlist(final).encode())
 
     def _playlist(self, final: bool) -> str:

@@ -41,9 +41,7 @@ def do_notify_space_started(space_id: int) -> int:
     if Space.objects.filter(pk=space.pk, start_notified_at__isnull=True).update(start_notified_at=timezone.now()):
         reminded = Reminder.objects.filter(space=space).values("user_id")
         followers = Follow.objects.filter(host=space.host).exclude(follower_id__in=reminded)
-        Notification.objects.bulk_create(
-            [Notification(user_id=f.follower_id, text=text, url=url) for f in followers]
-        )
+        Notification.objects.bulk_create([Notification(user_id=f.follower_id, text=text, url=url) for f in followers])
         sent += followers.count()
     return sent
 

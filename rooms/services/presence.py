@@ -63,9 +63,7 @@ def do_disconnect(space_id, user) -> None:
     if not user.is_authenticated:
         Space.objects.filter(pk=space_id, guest_listeners__gt=0).update(guest_listeners=F("guest_listeners") - 1)
         return
-    Participant.objects.filter(space_id=space_id, user=user, connections__gt=0).update(
-        connections=F("connections") - 1
-    )
+    Participant.objects.filter(space_id=space_id, user=user, connections__gt=0).update(connections=F("connections") - 1)
     Participant.objects.filter(space_id=space_id, user=user, connections=0, present=True).update(disconnected_at=now)
 
 

@@ -39,7 +39,9 @@ def check_moderates(actor: Participant, target: Participant) -> None:
     if actor.pk == target.pk:
         raise NotAllowed("You cannot do that to yourself.")
     if RANK[target.role] >= RANK[actor.role]:
-        raise NotAllowed(f"A {actor.get_role_display().lower()} cannot do that to the {target.get_role_display().lower()}.")
+        raise NotAllowed(
+            f"A {actor.get_role_display().lower()} cannot do that to the {target.get_role_display().lower()}."
+        )
 
 
 def check_live(space: Space) -> None:

@@ -226,9 +226,7 @@ def do_mute_all(user, space_id) -> int:
     if not me.is_moderator:
         raise NotAllowed("Only the host and co-hosts can do that.")
     roles = [Role.SPEAKER] if me.role == Role.COHOST else [Role.SPEAKER, Role.COHOST]
-    targets = list(
-        space.participants.select_related("user").filter(role__in=roles, removed=False).exclude(pk=me.pk)
-    )
+    targets = list(space.participants.select_related("user").filter(role__in=roles, removed=False).exclude(pk=me.pk))
     for target in targets:
         target.muted = True
         target.muted_by_moderator = True

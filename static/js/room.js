@@ -1,5 +1,6 @@
 // The room page: renders the stage, the audience and the hand queue from the socket's
 // snapshot and deltas (protocol: docs/room-protocol.md).
+import { ProgramPlayer, StageAudio } from "./room-audio.js";
 import { RoomSocket } from "./room-socket.js";
 
 const root = document.getElementById("room");
@@ -17,7 +18,13 @@ const socket = new RoomSocket(`${scheme}://${location.host}/ws/spaces/${spaceId}
   onMessage: handle,
   onStatus: showStatus,
 });
-window.roundtable = { socket, state };
+const stageAudio = new StageAudio({
+  send: (type, fields) => socket.send(type, fields),
+  iceServers: JSON.parse(root.dataset.iceServers || "[]"),
+  onState: showAudioState,
+});
+const player = new ProgramPlayer({ url: root.dataset.liveUrl, onDelay: showDelay });
+window.roundtable = { socket, state, stageAudio, player };
 
 function handle(msg) {
   switch (msg.type) {
@@ -50,6 +57,12 @@ function handle(msg) {
       toast(msg.reason === "staff" ? "Staff ended this space." : "The host ended this space.");
       setTimeout(() => location.reload(), 1500);
       break;
+    case "media.answer":
+      stageAudio.accept(msg.sdp);
+      return;
+    case "levels":
+      showLevels(msg.levels);
+      return;
     case "invited":
       openInvite(msg.by_name);
       break;
@@ -98,7 +111,7 @@ function render() {
   if (unnamed > 0) {
     const more = document.createElement("span");
     more.className = "more-listeners";
-    more.textContent = `+${unnamed} more listening`;
+    more.textContent = audience.length ? `+${unnamed} more listening` : `${unnamed} listening`;
     tiles.push(more);
   }
   $("audience").replaceChildren(...tiles);
@@ -109,6 +122,41 @@ function render() {
   $("rec-pill").hidden = !recording;
   renderQueue(hands);
   renderControls();
+  syncAudio();
+}
+
+// Speakers talk and hear over WebRTC; everyone else listens to the HLS program.
+function syncAudio() {
+  const live = Boolean(state.space && state.space.state === "live");
+  const speaking = live && state.you && onStage(state.you);
+  const listen = $("btn-listen");
+  if (speaking) {
+    if (player.playing) player.stop();
+    stageAudio.setMuted(state.you.muted);
+    stageAudio.start();
+  } else if (stageAudio.pc || stageAudio.mic) {
+    stageAudio.stop();
+  }
+  listen.hidden = !live || speaking;
+  listen.textContent = player.playing ? "■ Stop listening" : "▶ Listen live";
+}
+
+function showLevels(levels) {
+  for (const tile of document.querySelectorAll("#stage .person")) {
+    const value = levels[tile.dataset.userId] || 0;
+    tile.classList.toggle("speaking", value > 0.04);
+  }
+}
+
+function showDelay(seconds) {
+  const el = $("behind-live");
+  el.textContent = seconds == null ? "" : seconds < 1.5 ? "Live" : `${seconds.toFixed(1)} s behind live`;
+}
+
+function showAudioState(status) {
+  if (status === "mic-denied") toast("Allow the microphone to speak: your browser blocked it.");
+  else if (status === "needs-gesture") toast("Tap anywhere to hear the other speakers.");
+  else if (status === "failed") toast("Audio connection lost: reconnecting…");
 }
 
 function personTile(p) {
@@ -271,6 +319,11 @@ function toast(text) {
 
 function bind(id, fn) { const el = $(id); if (el) el.addEventListener("click", fn); }
 bind("btn-mute", () => socket.send(state.you.muted ? "unmute" : "mute"));
+bind("btn-listen", () => {
+  if (player.playing) player.stop(); else player.play();
+  syncAudio();
+});
+document.addEventListener("click", () => { if (stageAudio.output.paused && stageAudio.output.srcObject) stageAudio.output.play(); });
 bind("btn-hand", () => socket.send(state.you.hand_raised_at ? "hand.lower" : "hand.raise"));
 bind("btn-stepdown", () => socket.send("speaker.step_down"));
 bind("btn-muteall", () => socket.send("mute.all"));
@@ -294,4 +347,4 @@ if (endForm) {
     if (!confirm("End this space for everyone?")) e.preventDefault();
   });
 }
-window.addEventListener("pagehide", () => socket.close());
+window.addEventListener("pagehide", () => { stageAudio.stop(); socket.close(); });

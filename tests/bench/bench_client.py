@@ -33,7 +33,6 @@ from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
-from websockets.protocol import State
 from websockets.uri import parse_uri
 
 REACTIONS = ("👏", "😂", "❤️", "🔥", "💯", "🙌", "🤔", "😮")
@@ -80,6 +79,15 @@ def aux_cpu_s(names=("postgres", "redis-server")) -> float:
     return total
 
 
+def system_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine, from /proc/stat."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    total = sum(values[:8])  # guest time is already in user
+    return (total - idle) / CLK_TCK, total / CLK_TCK
+
+
 def self_cpu_s() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
@@ -113,14 +121,14 @@ def plan_events(cfg: dict) -> list[dict]:
         if k % 2 == 0:
             account = hands[n_hand // 2]
             raised = n_hand % 2 == 0
-            events.append({"kind": "hand", "account": n_hand // 2, "raised": raised,
-                           "key": (account["user_id"], raised)})
+            events.append(
+                {"kind": "hand", "account": n_hand // 2, "raised": raised, "key": (account["user_id"], raised)}
+            )
             n_hand += 1
         else:
             r = n_react % len(reactors)
             emoji = REACTIONS[(n_react // len(reactors)) % len(REACTIONS)]
-            events.append({"kind": "react", "account": r, "emoji": emoji,
-                           "key": (reactors[r]["user_id"], emoji)})
+            events.append({"kind": "react", "account": r, "emoji": emoji, "key": (reactors[r]["user_id"], emoji)})
             n_react += 1
     keys = [e["key"] for e in events]
     assert len(set(keys)) == len(keys), "event keys must be unique: add hand accounts or reactors"
@@ -131,24 +139,33 @@ def baseline_text(cfg: dict, event: dict, n: int) -> str:
     """The text the site would send for this event, for the baseline server to broadcast."""
     if event["kind"] == "hand":
         account = cfg["hands"][event["account"]]
-        return encode({
-            "type": "participant.updated",
-            "participant": {
-                "user_id": account["user_id"], "username": account["username"], "name": account["username"],
-                "role": "listener", "muted": True, "muted_by_moderator": False,
-                "hand_raised_at": "2025-01-01T12:00:00.123456+00:00" if event["raised"] else None,
-                "invited": False, "present": True,
-            },
-        })
+        return encode(
+            {
+                "type": "participant.updated",
+                "participant": {
+                    "user_id": account["user_id"],
+                    "username": account["username"],
+                    "name": account["username"],
+                    "role": "listener",
+                    "muted": True,
+                    "muted_by_moderator": False,
+                    "hand_raised_at": "2025-01-01T12:00:00.123456+00:00" if event["raised"] else None,
+                    "invited": False,
+                    "present": True,
+                },
+            }
+        )
     account = cfg["reactors"][event["account"]]
-    return encode({
-        "type": "batch",
-        "reactions": {event["emoji"]: 1},
-        "recent_reactions": [{"emoji": event["emoji"], "user_id": account["user_id"], "name": account["username"]}],
-        "joined": [],
-        "left": [],
-        "listener_count": n,
-    })
+    return encode(
+        {
+            "type": "batch",
+            "reactions": {event["emoji"]: 1},
+            "recent_reactions": [{"emoji": event["emoji"], "user_id": account["user_id"], "name": account["username"]}],
+            "joined": [],
+            "left": [],
+            "listener_count": n,
+        }
+    )
 
 
 # --- the recorder -------------------------------------------------------------------------
@@ -253,19 +270,19 @@ class LeanListener(asyncio.Protocol):
             if length == 126:
                 if end - pos < 4:
                     break
-                length = int.from_bytes(buf[pos + 2:pos + 4], "big")
+                length = int.from_bytes(buf[pos + 2 : pos + 4], "big")
                 head = 4
             elif length == 127:
                 if end - pos < 10:
                     break
-                length = int.from_bytes(buf[pos + 2:pos + 10], "big")
+                length = int.from_bytes(buf[pos + 2 : pos + 10], "big")
                 head = 10
             if b1 & 0x80 or end - pos < head + length:
                 if b1 & 0x80:  # a masked server frame is a protocol error
                     self.abort()
                     return
                 break
-            payload = buf[pos + head:pos + head + length]
+            payload = buf[pos + head : pos + head + length]
             pos += head + length
             opcode = b0 & 0x0F
             if opcode == 1:  # text
@@ -295,7 +312,7 @@ class LeanListener(asyncio.Protocol):
             if len(self.buffer) > 65536:
                 self._fail(ConnectionError("response head too long"))
             return
-        head, rest = self.buffer[:cut + 4], self.buffer[cut + 4:]
+        head, rest = self.buffer[: cut + 4], self.buffer[cut + 4 :]
         self.buffer = b""
         if not head.startswith(b"HTTP/1.1 101"):
             self._fail(ConnectionError(head.split(b"\r\n", 1)[0].decode("latin1")))
@@ -432,7 +449,8 @@ async def run(cfg: dict) -> dict:
             try:
                 async with asyncio.timeout(60):
                     _, listener = await loop.create_connection(
-                        lambda: LeanListener(url, origin, lid, rec.on_message, listener_closed), host, port)
+                        lambda: LeanListener(url, origin, lid, rec.on_message, listener_closed), host, port
+                    )
                     await listener.opened
                     await listener.snapshot
             except Exception as error:  # noqa: BLE001 - counted and reported
@@ -462,14 +480,16 @@ async def run(cfg: dict) -> dict:
             t.cancel()
     connect_s = time.monotonic() - t0
     n_ok = sum(1 for ws in connected if ws is not None)
-    out.update({
-        "connect_s": connect_s,
-        "connected": n_ok,
-        "connect_failures": n - n_ok,
-        "connect_failure_samples": sorted(set(failures))[:5],
-        "messages_before_snapshot": pre_snapshot,
-        "server_cpu_connect_s": (proc_cpu_s(server_pid) or 0) - (cpu0 or 0),
-    })
+    out.update(
+        {
+            "connect_s": connect_s,
+            "connected": n_ok,
+            "connect_failures": n - n_ok,
+            "connect_failure_samples": sorted(set(failures))[:5],
+            "messages_before_snapshot": pre_snapshot,
+            "server_cpu_connect_s": (proc_cpu_s(server_pid) or 0) - (cpu0 or 0),
+        }
+    )
     log(f"connected {n_ok}/{n} in {connect_s:.1f}s ({n - n_ok} failed)")
 
     # 3. let the joins' batches settle, then measure memory and start the clock
@@ -481,6 +501,7 @@ async def run(cfg: dict) -> dict:
     batch_delay = cfg["batch_interval_s"]
     texts = [baseline_text(cfg, e, n) for e in events] if not site else None
     cpu_start, aux_start, self_start = proc_cpu_s(server_pid), aux_cpu_s(), self_cpu_s()
+    sys_start = system_cpu()
     wall_start = time.monotonic()
     late = []
     for k, event in enumerate(events):
@@ -512,20 +533,29 @@ async def run(cfg: dict) -> dict:
         await asyncio.sleep(0.05)
     wall_end = time.monotonic()
     cpu_end, aux_end, self_end = proc_cpu_s(server_pid), aux_cpu_s(), self_cpu_s()
-    out.update({
-        "server_rss_end_mb": proc_rss_mb(server_pid),
-        "server_cpu_events_s": (cpu_end or 0) - (cpu_start or 0),
-        "aux_cpu_events_s": aux_end - aux_start,  # postgres + redis (site uses them; baseline does not)
-        "client_cpu_events_s": self_end - self_start,
-        "event_phase_s": wall_end - wall_start,
-        "last_event_to_done_s": wall_end - last_sent,
-        "pacing_late_max_s": max(late) if late else 0,
-        "control_errors": control_errors[:10],
-        "listeners_closed": closed["listeners"],
-        "listener_close_codes": closed["codes"],
-        "duplicates": rec.duplicates,
-    })
+    sys_end = system_cpu()
+    out.update(
+        {
+            "server_rss_end_mb": proc_rss_mb(server_pid),
+            "server_cpu_events_s": (cpu_end or 0) - (cpu_start or 0),
+            "aux_cpu_events_s": aux_end - aux_start,  # postgres + redis (site uses them; baseline does not)
+            "client_cpu_events_s": self_end - self_start,
+            "event_phase_s": wall_end - wall_start,
+            "last_event_to_done_s": wall_end - last_sent,
+            "pacing_late_max_s": max(late) if late else 0,
+            "control_errors": control_errors[:10],
+            "listeners_closed": closed["listeners"],
+            "listener_close_codes": closed["codes"],
+            "duplicates": rec.duplicates,
+        }
+    )
     out["client_cpu_busy"] = out["client_cpu_events_s"] / max(1e-9, out["event_phase_s"])
+    # Everything else on the machine in the same window (other jobs share these cores).
+    machine_busy = sys_end[0] - sys_start[0]
+    out["machine_cpu_events_s"] = machine_busy
+    out["other_cpu_events_s"] = machine_busy - out["server_cpu_events_s"] - out["aux_cpu_events_s"] - out["client_cpu_events_s"]
+    out["other_cpu_share"] = out["other_cpu_events_s"] / max(1e-9, sys_end[1] - sys_start[1])
+    out["loadavg_end"] = os.getloadavg()[0]
 
     # 6. latencies per kind
     def summary(kind: str) -> dict:
@@ -546,16 +576,21 @@ async def run(cfg: dict) -> dict:
 
     out["latency"] = {kind: summary(kind) for kind in ("hand", "react", "all")}
     out["per_event"] = [
-        {"kind": e["kind"], "received": len(rec.times[i]),
-         "first_ms": (min(rec.times[i]) - rec.sent[i]) * 1000 if rec.times[i] else None,
-         "last_ms": (max(rec.times[i]) - rec.sent[i]) * 1000 if rec.times[i] else None}
+        {
+            "kind": e["kind"],
+            "received": len(rec.times[i]),
+            "first_ms": (min(rec.times[i]) - rec.sent[i]) * 1000 if rec.times[i] else None,
+            "last_ms": (max(rec.times[i]) - rec.sent[i]) * 1000 if rec.times[i] else None,
+        }
         for i, e in enumerate(events)
     ]
     delivered = out["latency"]["all"]["received"]
     out["deliveries"] = delivered
     out["server_cpu_s_per_1000"] = out["server_cpu_events_s"] / delivered * 1000 if delivered else None
-    log(f"events done: {delivered}/{expected} deliveries, server cpu {out['server_cpu_events_s']:.2f}s, "
-        f"client cpu busy {out['client_cpu_busy']:.0%}")
+    log(
+        f"events done: {delivered}/{expected} deliveries, server cpu {out['server_cpu_events_s']:.2f}s, "
+        f"client cpu busy {out['client_cpu_busy']:.0%}"
+    )
 
     # 7. drop everything quickly: the server process is killed right after
     for t in tasks:
@@ -572,10 +607,19 @@ async def run(cfg: dict) -> dict:
 def main() -> None:
     with open(sys.argv[1]) as f:
         cfg = json.load(f)
+    runner = asyncio.run
+    if cfg.get("uvloop"):
+        try:
+            import uvloop
+        except ImportError:
+            print("[client] uvloop not installed: using asyncio's own loop", file=sys.stderr)
+        else:
+            runner = uvloop.run
     for group in ("hands", "reactors"):
         for account in cfg.get(group, []):
             account["user_id"] = int(account["user_id"])
-    result = asyncio.run(run(cfg))
+    result = runner(run(cfg))
+    result["client_loop"] = "uvloop" if runner is not asyncio.run else "asyncio"
     with open(sys.argv[2], "w") as f:
         json.dump(result, f, indent=1, ensure_ascii=False)
 

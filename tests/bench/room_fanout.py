@@ -68,8 +68,9 @@ class Processes:
     def start(self, args: list[str], env: dict, logfile: Path, **kw) -> subprocess.Popen:
         out = open(logfile, "ab")
         try:
-            proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True, **kw)
+            proc = subprocess.Popen(
+                args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **kw
+            )
         finally:
             out.close()
         self.procs.append(proc)
@@ -131,7 +132,9 @@ def clear_redis(url: str, prefix: str) -> None:
 def run_checked(args: list[str], env: dict, timeout: float) -> str:
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        raise RuntimeError(
+            f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+        )
     return done.stdout
 
 
@@ -140,8 +143,9 @@ def run_client(procs: Processes, cfg: dict, workdir: Path, env: dict, timeout: f
     tag = f"{cfg['mode']}-{cfg['n']}"
     cfg_path, out_path = workdir / f"client-{tag}.json", workdir / f"result-{tag}.json"
     cfg_path.write_text(json.dumps(cfg))
-    proc = subprocess.Popen([PY, "-m", "tests.bench.bench_client", str(cfg_path), str(out_path)],
-                            cwd=ROOT, env=env, start_new_session=True)  # its progress goes to our stderr
+    proc = subprocess.Popen(
+        [PY, "-m", "tests.bench.bench_client", str(cfg_path), str(out_path)], cwd=ROOT, env=env, start_new_session=True
+    )  # its progress goes to our stderr
     procs.procs.append(proc)
     try:
         proc.wait(timeout)
@@ -159,8 +163,9 @@ def bench_size(n: int, args, procs: Processes, env_base: dict, workdir: Path) ->
     n_react = args.events // 2
     hand_accounts = max(1, math.ceil(n_hand / 2))
     reactors = max(2, math.ceil(n_react / 8))
-    accounts = json.loads(run_checked([PY, "-m", "tests.bench.bench_setup", f"n{n}", str(hand_accounts), str(reactors)],
-                                      env_base, 120))
+    accounts = json.loads(
+        run_checked([PY, "-m", "tests.bench.bench_setup", f"n{n}", str(hand_accounts), str(reactors)], env_base, 120)
+    )
     connect_deadline = 60 + n * args.connect_budget_ms / 1000
     common = {
         "n": n,
@@ -179,14 +184,23 @@ def bench_size(n: int, args, procs: Processes, env_base: dict, workdir: Path) ->
 
     # --- the site ---
     port = free_port()
-    daphne = procs.start([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-                         env_base, workdir / f"daphne-{n}.log")
+    daphne = procs.start(
+        [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        env_base,
+        workdir / f"daphne-{n}.log",
+    )
     try:
         wait_port(port, daphne)
         log(f"n={n}: site on port {port} (daphne pid {daphne.pid}), space {accounts['space_id']}")
-        cfg = dict(common, mode="site", server_pid=daphne.pid, host="127.0.0.1", port=port,
-                   url=f"ws://127.0.0.1:{port}/ws/spaces/{accounts['space_id']}/",
-                   origin=f"http://127.0.0.1:{port}")
+        cfg = dict(
+            common,
+            mode="site",
+            server_pid=daphne.pid,
+            host="127.0.0.1",
+            port=port,
+            url=f"ws://127.0.0.1:{port}/ws/spaces/{accounts['space_id']}/",
+            origin=f"http://127.0.0.1:{port}",
+        )
         result = run_client(procs, cfg, workdir, env_base, client_timeout)
         result["server_alive"] = daphne.poll() is None
         results.append(result)
@@ -199,9 +213,16 @@ def bench_size(n: int, args, procs: Processes, env_base: dict, workdir: Path) ->
     try:
         wait_port(port, base)
         log(f"n={n}: baseline on port {port} (pid {base.pid})")
-        cfg = dict(common, mode="baseline", server_pid=base.pid, host="127.0.0.1", port=port,
-                   url=f"ws://127.0.0.1:{port}/ws/spaces/1/", control_url=f"ws://127.0.0.1:{port}/control",
-                   origin=f"http://127.0.0.1:{port}")
+        cfg = dict(
+            common,
+            mode="baseline",
+            server_pid=base.pid,
+            host="127.0.0.1",
+            port=port,
+            url=f"ws://127.0.0.1:{port}/ws/spaces/1/",
+            control_url=f"ws://127.0.0.1:{port}/control",
+            origin=f"http://127.0.0.1:{port}",
+        )
         result = run_client(procs, cfg, workdir, env_base, client_timeout)
         result["server_alive"] = base.poll() is None
         results.append(result)
@@ -225,15 +246,18 @@ def ratios(site: dict, base: dict) -> dict:
     out["cpu_per_delivery"] = ratio(site.get("server_cpu_s_per_1000"), base.get("server_cpu_s_per_1000"))
     site_total = (site.get("server_cpu_events_s") or 0) + (site.get("aux_cpu_events_s") or 0)
     out["cpu_per_delivery_incl_pg_redis"] = ratio(
-        site_total / site["deliveries"] * 1000 if site.get("deliveries") else None, base.get("server_cpu_s_per_1000"))
+        site_total / site["deliveries"] * 1000 if site.get("deliveries") else None, base.get("server_cpu_s_per_1000")
+    )
     out["rss_end"] = ratio(site.get("server_rss_end_mb"), base.get("server_rss_end_mb"))
     return out
 
 
 def print_table(rows: list[dict], comparisons: list[dict]) -> None:
-    head = (f"{'N':>6} {'server':<8} {'conn s':>7} {'fail':>4} | {'hand p50':>8} {'p95':>6} {'p99':>6} "
-            f"| {'react p50':>9} {'p95':>6} {'p99':>6} | {'all p95':>7} {'lost':>6} | {'RSS conn':>8} {'RSS end':>7} "
-            f"| {'CPU s':>6} {'s/1k':>6} {'pg+rds':>6} {'cli%':>4}")
+    head = (
+        f"{'N':>6} {'server':<8} {'conn s':>7} {'fail':>4} | {'hand p50':>8} {'p95':>6} {'p99':>6} "
+        f"| {'react p50':>9} {'p95':>6} {'p99':>6} | {'all p95':>7} {'lost':>6} | {'RSS conn':>8} {'RSS end':>7} "
+        f"| {'CPU s':>6} {'s/1k':>6} {'pg+rds':>6} {'cli%':>4}"
+    )
     print()
     print("Latency in ms (send on a control socket -> receipt on each listener); RSS in MB; CPU s = server")
     print("process CPU during the event phase; s/1k = server CPU s per 1000 deliveries; pg+rds = PostgreSQL+Redis")
@@ -257,13 +281,17 @@ def print_table(rows: list[dict], comparisons: list[dict]) -> None:
     if comparisons:
         print()
         print("Site / baseline ratios (target: p95 <= 500 ms, lost = 0, cost <= 3x baseline)")
-        print(f"{'N':>6} | {'p95 hand':>8} {'p95 react':>9} {'p95 all':>7} | {'CPU/delivery':>12} {'incl pg+redis':>13} | "
-              f"{'RSS end':>7} | verdict")
+        print(
+            f"{'N':>6} | {'p95 hand':>8} {'p95 react':>9} {'p95 all':>7} | {'CPU/delivery':>12} {'incl pg+redis':>13} | "
+            f"{'RSS end':>7} | verdict"
+        )
         for c in comparisons:
             x = c["ratios"]
-            print(f"{c['n']:>6} | {fmt(x['p95_hand'], '.1f'):>8} {fmt(x['p95_react'], '.1f'):>9} "
-                  f"{fmt(x['p95_all'], '.1f'):>7} | {fmt(x['cpu_per_delivery'], '.2f'):>12} "
-                  f"{fmt(x['cpu_per_delivery_incl_pg_redis'], '.2f'):>13} | {fmt(x['rss_end'], '.1f'):>7} | {c['verdict']}")
+            print(
+                f"{c['n']:>6} | {fmt(x['p95_hand'], '.1f'):>8} {fmt(x['p95_react'], '.1f'):>9} "
+                f"{fmt(x['p95_all'], '.1f'):>7} | {fmt(x['cpu_per_delivery'], '.2f'):>12} "
+                f"{fmt(x['cpu_per_delivery_incl_pg_redis'], '.2f'):>13} | {fmt(x['rss_end'], '.1f'):>7} | {c['verdict']}"
+            )
     print()
 
 
@@ -291,10 +319,14 @@ def _terminate(signum, frame):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,2000,5000,10000", help="listener counts, comma-separated")
-    parser.add_argument("--events", type=int, default=20, help="room-wide events per size (hand and reaction alternate)")
+    parser.add_argument(
+        "--events", type=int, default=20, help="room-wide events per size (hand and reaction alternate)"
+    )
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between events")
     parser.add_argument("--connect-concurrency", type=int, default=64, help="handshakes in flight at once")
-    parser.add_argument("--connect-budget-ms", type=float, default=40, help="connect deadline: 60 s + this per listener")
+    parser.add_argument(
+        "--connect-budget-ms", type=float, default=40, help="connect deadline: 60 s + this per listener"
+    )
     parser.add_argument("--settle", type=float, default=2.0, help="quiet seconds between connecting and the events")
     parser.add_argument("--drain", type=float, default=15.0, help="max wait after the last event for stragglers")
     parser.add_argument("--database", default="roundtable_bench")
@@ -310,14 +342,16 @@ def main() -> int:
     prefix = f"rtbench{os.getpid()}"
     redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{args.database}",
-        "REDIS_URL": redis_url,
-        "CHANNEL_LAYER_PREFIX": prefix,
-        "ROUNDTABLE_VAR_DIR": str(workdir / "var"),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{args.database}",
+            "REDIS_URL": redis_url,
+            "CHANNEL_LAYER_PREFIX": prefix,
+            "ROUNDTABLE_VAR_DIR": str(workdir / "var"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.pop("DJANGO_DEBUG", None)
 
     procs = Processes()

@@ -16,8 +16,14 @@ from django.test import Client
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
 ]
 SCREENSHOTS = settings.VAR_DIR / "screenshots"
 
@@ -36,13 +42,29 @@ def _database_env() -> dict:
 
 
 @pytest.fixture
-def site(transactional_db):
+def site_env():
+    """Extra environment for the server; a test module overrides it."""
+    return {}
+
+
+@pytest.fixture
+def browser_args():
+    """Extra Chromium switches; a test module overrides it."""
+    return []
+
+
+@pytest.fixture
+def site(transactional_db, site_env):
     """A daphne server for the test database; yields its base URL."""
     port = _free_port()
-    env = {**os.environ, **_database_env(), "DJANGO_DEBUG": "0"}
+    env = {**os.environ, **_database_env(), "DJANGO_DEBUG": "0", **site_env}
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        env=env, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -65,7 +87,7 @@ def site(transactional_db):
 
 
 @pytest.fixture
-def browser(monkeypatch):
+def browser(monkeypatch, browser_args):
     # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are
     # still plain synchronous code, so Django's async guard would be a false alarm here.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -74,7 +96,7 @@ def browser(monkeypatch):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + browser_args, headless=True)
         try:
             yield browser
         finally:
@@ -87,14 +109,25 @@ def page_as(browser, site):
     contexts = []
 
     def make(user=None, phone=False):
-        options = {"viewport": {"width": 390, "height": 844}, "is_mobile": True} if phone else {
-            "viewport": {"width": 1280, "height": 860}}
+        options = (
+            {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
+            if phone
+            else {"viewport": {"width": 1280, "height": 860}}
+        )
         context = browser.new_context(base_url=site, **options)
         if user is not None:
             client = Client()
             client.force_login(user)
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                                  "domain": "127.0.0.1", "path": "/"}])
+            context.add_cookies(
+                [
+                    {
+                        "name": settings.SESSION_COOKIE_NAME,
+                        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                        "domain": "127.0.0.1",
+                        "path": "/",
+                    }
+                ]
+            )
         contexts.append(context)
         return context.new_page()
 

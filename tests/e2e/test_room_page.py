@@ -55,8 +55,13 @@ def test_it_brings_a_listener_on_stage_live(page_as):
 def test_it_shows_the_home_page_sections_on_desktop_and_phone(page_as):
     host = UserFactory(username="maya")
     SpaceFactory(title="Live now: jazz records", host=host)
-    SpaceFactory(title="Founders AMA", host=UserFactory(username="ines"), state=Space.State.SCHEDULED,
-                 started_at=None, scheduled_for=timezone.now() + timedelta(hours=5))
+    SpaceFactory(
+        title="Founders AMA",
+        host=UserFactory(username="ines"),
+        state=Space.State.SCHEDULED,
+        started_at=None,
+        scheduled_for=timezone.now() + timedelta(hours=5),
+    )
     for phone, name in ((False, "home-desktop"), (True, "home-phone")):
         page = page_as(UserFactory(username="lena"), phone=phone)
         page.goto("/")

@@ -59,8 +59,10 @@ async def test_it_mixes_program_mix_minus_and_tracks_by_voice(people, sockets):
         host_socket = speakers["host"].socket
         await host_socket.send("space.end")
         await host_socket.wait_type("space.ended", timeout=5)
-        await wait_until(lambda: default_storage.exists(playlist_name(space.pk))
-                         and b"#EXT-X-ENDLIST" in default_storage.open(playlist_name(space.pk)).read())
+        await wait_until(
+            lambda: default_storage.exists(playlist_name(space.pk))
+            and b"#EXT-X-ENDLIST" in default_storage.open(playlist_name(space.pk)).read()
+        )
     finally:
         for speaker in speakers.values():
             await speaker.close()

@@ -260,3 +260,12 @@ async def test_it_keeps_rate_limits_per_socket(people, sockets):
 
     await tab_two.send("hand.raise", ref="fresh")
     await tab_two.expect_ack("fresh")
+
+
+@pytest.mark.parametrize("sdp", [None, "", "o=- 0 0 IN IP4 127.0.0.1", 42, ["v=0"]])
+async def test_it_refuses_a_media_offer_that_is_not_sdp(people, sockets, sdp):
+    speaker = await sockets.open(people.space.pk, people.speaker)
+    before = await room_state(people.space.pk)
+    await speaker.send("media.offer", sdp=sdp, ref="sdp")
+    await refused(speaker, "bad_sdp", ref="sdp")
+    assert await room_state(people.space.pk) == before

@@ -17,6 +17,10 @@ from tests.rooms.socket_helpers import (  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+# Enough of an offer to pass the consumer's check; denials happen before the media engine.
+SDP = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+
+
 class Case:
     """One denial: `persona` sends `type` (with `user_id` of the persona named `target`)."""
 
@@ -30,7 +34,7 @@ class Case:
         return f"{self.type}-by-{self.persona}{on}"
 
     def message(self, people) -> dict:
-        fields = {}
+        fields = {"sdp": SDP} if self.type == "media.offer" else {}
         if self.target:
             fields["user_id"] = getattr(people, self.target).pk
         return fields
@@ -130,6 +134,10 @@ CASES = [
     Case("space.end", "speaker", "forbidden"),
     Case("space.end", "listener", "forbidden"),
     Case("space.end", "outsider", "forbidden"),
+    # Sending audio is for people on stage.
+    Case("media.offer", "listener", "not_on_stage"),
+    Case("media.offer", "raised", "not_on_stage"),
+    Case("media.offer", "staff", "not_on_stage"),
 ]
 
 

@@ -39,15 +39,22 @@ class Command(BaseCommand):
         now = timezone.now()
         for title, host, topics, record in LIVE:
             space = Space.objects.create(
-                title=title, host=users[host], state=Space.State.LIVE, record=record, recording=record,
-                started_at=now - timedelta(minutes=18), last_presence_at=now,
+                title=title,
+                host=users[host],
+                state=Space.State.LIVE,
+                record=record,
+                recording=record,
+                started_at=now - timedelta(minutes=18),
+                last_presence_at=now,
                 description="Drop in, ask to speak, and bring your questions.",
             )
             space.topics.set([Topic.objects.get_or_create(name=t)[0] for t in topics])
             Participant.objects.create(space=space, user=users[host], role=Participant.Role.HOST, present=False)
         for title, host, topics, hours in UPCOMING:
             space = Space.objects.create(
-                title=title, host=users[host], scheduled_for=now + timedelta(hours=hours),
+                title=title,
+                host=users[host],
+                scheduled_for=now + timedelta(hours=hours),
                 description="Set a reminder and we will tell you when it starts.",
             )
             space.topics.set([Topic.objects.get_or_create(name=t)[0] for t in topics])
