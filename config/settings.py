@@ -7,6 +7,7 @@ CELERY_BROKER_URL) and AWS_STORAGE_BUCKET_NAME switch to the scaled setup.
 """
 
 import json
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -91,8 +92,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
-            # A file, not memory, so that servers started by browser tests share it.
-            "TEST": {"NAME": str(VAR_DIR / "test-roundtable.sqlite3")},
+            # A file, not memory, so that servers started by browser tests share it; one per
+            # test run, so that two runs on one machine never write the same file.
+            "TEST": {"NAME": str(VAR_DIR / f"test-roundtable-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, When
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +23,10 @@ from rooms.services import spaces as space_services
 
 User = get_user_model()
 Role = Participant.Role
+# Search results: live first, then upcoming, then ended.
+STATE_ORDER = Case(
+    When(state=Space.State.LIVE, then=0), When(state=Space.State.SCHEDULED, then=1), default=2, output_field=IntegerField()
+)
 
 
 def room_errors(view):
@@ -87,7 +91,7 @@ def search(request):
             with_counts(Space.objects.exclude(state=Space.State.CANCELLED))
             .filter(Q(title__icontains=words) | Q(topics__name__iexact=words.lower()) | Q(description__icontains=words))
             .distinct()
-            .order_by("state", "-created_at")
+            .order_by(STATE_ORDER, "-created_at")
         )
     page = Paginator(results, 20).get_page(request.GET.get("page"))
     return render(request, "rooms/search.html", {"query": query, "page": page})

@@ -24,6 +24,12 @@ def _fresh_channel_layers(settings):
     channel_layers.backends = {}
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 would dominate the time to create the personas; the tests check no hashes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def space(db):
     return SpaceFactory(title="Founders talk", host=UserFactory(username="hana"))

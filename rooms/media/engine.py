@@ -155,7 +155,19 @@ async def ensure_embedded_engine() -> MediaEngine:
     """The web process's own engine (embedded mode), started on first use in this loop."""
     loop = asyncio.get_running_loop()
     engine = _embedded.get(id(loop))
-    if engine is None:
-        engine = _embedded[id(loop)] = MediaEngine(name=f"embedded-{socket.gethostname()}-{os.getpid()}-{id(loop)}")
-        await engine.start()
+    # The id of a closed loop can come back for a new one (tests run several loops): an
+    # engine is only reused in the loop it runs in.
+    if engine is None or engine.loop is not loop:
+        engine = MediaEngine(name=f"embedded-{socket.gethostname()}-{os.getpid()}-{id(loop)}")
+        engine.loop = loop
+        # Sockets arriving together share one start (and all wait until it is registered).
+        engine.started = loop.create_task(engine.start())
+        _embedded.clear()  # only one loop serves at a time; drop engines of closed loops
+        _embedded[id(loop)] = engine
+    try:
+        await asyncio.shield(engine.started)
+    except Exception:
+        if _embedded.get(id(loop)) is engine:
+            del _embedded[id(loop)]  # the next socket tries again
+        raise
     return engine

@@ -176,6 +176,8 @@ def do_set_cohost(user, space_id, target_id, on: bool) -> Participant:
         return _to_stage(target, Role.COHOST) if not target.on_stage else _save_role(target, Role.COHOST)
     if target.role != Role.COHOST:
         raise Conflict("They are not a co-host.", code="not_cohost")
+    # They stay on stage as a speaker, which needs a free speaker's place like anyone else.
+    _check_stage_room(space, Role.SPEAKER)
     return _save_role(target, Role.SPEAKER)
 
 
@@ -254,9 +256,12 @@ def do_remove(user, space_id, target_id) -> Participant:
     target.present = False
     target.role = Role.LISTENER
     target.muted = True
+    target.muted_by_moderator = False
     target.hand_raised_at = None
     target.invited_by = None
-    target.save(update_fields=["removed", "present", "role", "muted", "hand_raised_at", "invited_by"])
+    target.save(
+        update_fields=["removed", "present", "role", "muted", "muted_by_moderator", "hand_raised_at", "invited_by"]
+    )
     send_space_event(space.pk, {"type": "participant.left", "user_id": target.user_id, "reason": "removed"})
     send_space_event(space.pk, {"type": "removed", "space_id": space.pk}, to_user=target.user_id)
     return target

@@ -16,6 +16,7 @@ import signal
 import sys
 
 from websockets.asyncio.server import broadcast, serve
+from websockets.exceptions import ConnectionClosed
 
 SNAPSHOT = json.dumps(
     {
@@ -66,12 +67,15 @@ async def main(port: int) -> None:
 
     async def handler(ws):
         if ws.request.path.startswith("/control"):
-            async for raw in ws:
-                order = json.loads(raw)
-                if order.get("delay"):
-                    loop.call_later(order["delay"], broadcast, listeners, order["text"])
-                else:
-                    broadcast(listeners, order["text"])
+            try:
+                async for raw in ws:
+                    order = json.loads(raw)
+                    if order.get("delay"):
+                        loop.call_later(order["delay"], broadcast, listeners, order["text"])
+                    else:
+                        broadcast(listeners, order["text"])
+            except ConnectionClosed:
+                pass
             return
         listeners.add(ws)
         try:

@@ -62,21 +62,36 @@ def proc_cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def aux_cpu_s(names=("postgres", "redis-server")) -> float:
-    """CPU seconds of all PostgreSQL and Redis processes (the site's other costs)."""
-    total = 0.0
+def aux_pids(database: str | None) -> list[int]:
+    """The PostgreSQL backends serving the bench database, and the Redis server(s).
+
+    Redis is shared with whatever else runs on the machine; the backends are only ours."""
+    pids = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() == "redis-server":
+                        pids.append(int(entry))
+            except OSError:
+                continue
+    if database:
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                head, rest = f.read().rsplit(")", 1)
-        except OSError:
-            continue
-        if head.split("(", 1)[1] in names:
-            fields = rest.split()
-            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
-    return total
+            import psycopg
+
+            with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+                rows = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (database,)
+                ).fetchall()
+            pids += [row[0] for row in rows]
+        except Exception:  # noqa: BLE001 - the figure is informative only
+            pass
+    return pids
+
+
+def aux_cpu_s(pids: list[int]) -> float:
+    """CPU seconds of those processes (a process that exits in the window drops out)."""
+    return sum(proc_cpu_s(pid) or 0.0 for pid in pids)
 
 
 def system_cpu() -> tuple[float, float]:
@@ -97,6 +112,37 @@ def raise_fd_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class Profiler:
+    """py-spy on the server for one phase (only with --profile): raw collapsed stacks."""
+
+    def __init__(self, cfg: dict, phase: str):
+        self.proc = None
+        directory = cfg.get("profile_dir")
+        if not directory:
+            return
+        import shutil
+        import subprocess
+
+        spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
+        self.path = os.path.join(directory, f"profile-{cfg['mode']}-{cfg['n']}-{phase}.txt")
+        self.proc = subprocess.Popen(
+            [spy, "record", "--pid", str(cfg["server_pid"]), "--rate", "200", "--nonblocking", "--threads",
+             "--format", "raw", "--output", self.path, "--duration", "600"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        import signal
+        import subprocess
+
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:
@@ -445,23 +491,30 @@ async def run(cfg: dict) -> dict:
     async def open_listener(lid: int):
         nonlocal pre_snapshot
         async with sem:
-            listener = None
+            made: list[LeanListener] = []
+
+            def factory():
+                made.append(LeanListener(url, origin, lid, rec.on_message, listener_closed))
+                return made[0]
+
             try:
                 async with asyncio.timeout(60):
-                    _, listener = await loop.create_connection(
-                        lambda: LeanListener(url, origin, lid, rec.on_message, listener_closed), host, port
-                    )
-                    await listener.opened
-                    await listener.snapshot
-            except Exception as error:  # noqa: BLE001 - counted and reported
+                    await loop.create_connection(factory, host, port)
+                    await made[0].opened
+                    await made[0].snapshot
+            except BaseException as error:  # counted and reported; cancelled at the connect deadline
                 failures.append(f"{type(error).__name__}: {error}"[:200])
-                if listener is not None:
-                    listener.abort()
+                if made:
+                    made[0].abort()  # a socket not counted must not record deliveries
+                if isinstance(error, asyncio.CancelledError):
+                    raise
                 return
+            listener = made[0]
             pre_snapshot += listener.before_snapshot
             connected[lid] = listener
             sockets.append(listener)
 
+    profiler = Profiler(cfg, "connect")
     t0 = time.monotonic()
     cpu0 = proc_cpu_s(server_pid)
     connect_deadline = cfg["connect_deadline"]
@@ -479,6 +532,7 @@ async def run(cfg: dict) -> dict:
         for t in openers:
             t.cancel()
     connect_s = time.monotonic() - t0
+    profiler.stop()
     n_ok = sum(1 for ws in connected if ws is not None)
     out.update(
         {
@@ -500,8 +554,10 @@ async def run(cfg: dict) -> dict:
     interval = cfg["interval"]
     batch_delay = cfg["batch_interval_s"]
     texts = [baseline_text(cfg, e, n) for e in events] if not site else None
-    cpu_start, aux_start, self_start = proc_cpu_s(server_pid), aux_cpu_s(), self_cpu_s()
+    pids = aux_pids(cfg.get("database"))
+    cpu_start, aux_start, self_start = proc_cpu_s(server_pid), aux_cpu_s(pids), self_cpu_s()
     sys_start = system_cpu()
+    profiler = Profiler(cfg, "events")
     wall_start = time.monotonic()
     late = []
     for k, event in enumerate(events):
@@ -532,7 +588,8 @@ async def run(cfg: dict) -> dict:
     while rec.received < expected and time.monotonic() < drain_deadline:
         await asyncio.sleep(0.05)
     wall_end = time.monotonic()
-    cpu_end, aux_end, self_end = proc_cpu_s(server_pid), aux_cpu_s(), self_cpu_s()
+    profiler.stop()
+    cpu_end, aux_end, self_end = proc_cpu_s(server_pid), aux_cpu_s(pids), self_cpu_s()
     sys_end = system_cpu()
     out.update(
         {

@@ -176,6 +176,9 @@ def bench_size(n: int, args, procs: Processes, env_base: dict, workdir: Path) ->
         "settle_s": args.settle,
         "drain_s": args.drain,
         "batch_interval_s": args.batch_interval_ms / 1000,
+        "uvloop": not args.no_uvloop,
+        "database": args.database,
+        "profile_dir": str(workdir) if args.profile else None,
         "hands": accounts["hands"],
         "reactors": accounts["reactors"],
     }
@@ -184,14 +187,16 @@ def bench_size(n: int, args, procs: Processes, env_base: dict, workdir: Path) ->
 
     # --- the site ---
     port = free_port()
-    daphne = procs.start(
-        [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        env_base,
-        workdir / f"daphne-{n}.log",
-    )
+    if args.asgi_server == "uvicorn":
+        # What-if: the same application on uvicorn (stock asyncio loop, websockets' Sans-I/O).
+        command = [PY, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+                   "--ws", "websockets-sansio", "--loop", "asyncio", "--lifespan", "off", "--no-access-log"]
+    else:
+        command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+    daphne = procs.start(command, env_base, workdir / f"{args.asgi_server}-{n}.log")
     try:
         wait_port(port, daphne)
-        log(f"n={n}: site on port {port} (daphne pid {daphne.pid}), space {accounts['space_id']}")
+        log(f"n={n}: site on port {port} ({args.asgi_server} pid {daphne.pid}), space {accounts['space_id']}")
         cfg = dict(
             common,
             mode="site",
@@ -203,9 +208,13 @@ def bench_size(n: int, args, procs: Processes, env_base: dict, workdir: Path) ->
         )
         result = run_client(procs, cfg, workdir, env_base, client_timeout)
         result["server_alive"] = daphne.poll() is None
+        result["label"] = "site" if args.asgi_server == "daphne" else "site-uv"
         results.append(result)
     finally:
         procs.stop(daphne)
+
+    if args.skip_baseline:
+        return results + [{"n": n, "mode": "baseline", "failed": "skipped (--skip-baseline)"}]
 
     # --- the baseline ---
     port = free_port()
@@ -256,27 +265,30 @@ def print_table(rows: list[dict], comparisons: list[dict]) -> None:
     head = (
         f"{'N':>6} {'server':<8} {'conn s':>7} {'fail':>4} | {'hand p50':>8} {'p95':>6} {'p99':>6} "
         f"| {'react p50':>9} {'p95':>6} {'p99':>6} | {'all p95':>7} {'lost':>6} | {'RSS conn':>8} {'RSS end':>7} "
-        f"| {'CPU s':>6} {'s/1k':>6} {'pg+rds':>6} {'cli%':>4}"
+        f"| {'CPU s':>6} {'s/1k':>6} {'pg+rds':>6} {'cli%':>4} {'oth%':>4}"
     )
     print()
     print("Latency in ms (send on a control socket -> receipt on each listener); RSS in MB; CPU s = server")
     print("process CPU during the event phase; s/1k = server CPU s per 1000 deliveries; pg+rds = PostgreSQL+Redis")
-    print("CPU s in the same window; cli% = client process CPU busy during the event phase.")
+    print("CPU s in the same window; cli% = client process CPU busy during the event phase (100 = one core);")
+    print("oth% = share of the machine's CPU (all cores) used by other processes in that window: above ~20%")
+    print("the latencies are inflated by jobs that are not part of the benchmark.")
     print(head)
     print("-" * len(head))
     for r in rows:
         if r.get("failed"):
-            print(f"{r['n']:>6} {r['mode']:<8} FAILED: {r['failed']}")
+            print(f"{r['n']:>6} {r.get('label', r['mode']):<8} FAILED: {r['failed']}")
             continue
         lat = r["latency"]
         print(
-            f"{r['n']:>6} {r['mode']:<8} {r['connect_s']:>7.1f} {r['connect_failures']:>4} | "
+            f"{r['n']:>6} {r.get('label', r['mode']):<8} {r['connect_s']:>7.1f} {r['connect_failures']:>4} | "
             f"{fmt(lat['hand']['p50_ms']):>8} {fmt(lat['hand']['p95_ms']):>6} {fmt(lat['hand']['p99_ms']):>6} | "
             f"{fmt(lat['react']['p50_ms']):>9} {fmt(lat['react']['p95_ms']):>6} {fmt(lat['react']['p99_ms']):>6} | "
             f"{fmt(lat['all']['p95_ms']):>7} {lat['all']['lost']:>6} | "
             f"{fmt(r.get('server_rss_connected_mb')):>8} {fmt(r.get('server_rss_end_mb')):>7} | "
             f"{fmt(r.get('server_cpu_events_s'), '.2f'):>6} {fmt(r.get('server_cpu_s_per_1000'), '.3f'):>6} "
-            f"{fmt(r.get('aux_cpu_events_s'), '.2f'):>6} {fmt(100 * r['client_cpu_busy']):>4}"
+            f"{fmt(r.get('aux_cpu_events_s'), '.2f'):>6} {fmt(100 * r['client_cpu_busy']):>4} "
+            f"{fmt(100 * r.get('other_cpu_share', 0)):>4}"
         )
     if comparisons:
         print()
@@ -325,12 +337,18 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between events")
     parser.add_argument("--connect-concurrency", type=int, default=64, help="handshakes in flight at once")
     parser.add_argument(
-        "--connect-budget-ms", type=float, default=40, help="connect deadline: 60 s + this per listener"
+        "--connect-budget-ms", type=float, default=30, help="connect deadline: 60 s + this per listener"
     )
     parser.add_argument("--settle", type=float, default=2.0, help="quiet seconds between connecting and the events")
     parser.add_argument("--drain", type=float, default=15.0, help="max wait after the last event for stragglers")
     parser.add_argument("--database", default="roundtable_bench")
     parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument("--profile", action="store_true",
+                        help="record py-spy profiles of the servers (connect and event phases) into the log folder")
+    parser.add_argument("--asgi-server", choices=("daphne", "uvicorn"), default="daphne",
+                        help="the site's server (uvicorn must be importable; a what-if, not the deployment)")
+    parser.add_argument("--skip-baseline", action="store_true", help="run the site only (no ratios)")
+    parser.add_argument("--no-uvloop", action="store_true", help="run the client on asyncio's own loop")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the bench database at the end")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]

@@ -545,6 +545,26 @@ def test_it_unnames_a_cohost_back_to_speaker(people):
     assert place(people, "cohost").role == Role.SPEAKER
 
 
+def test_it_refuses_unnaming_a_cohost_onto_a_full_stage(people, settings):
+    settings.ROUNDTABLE = {**settings.ROUNDTABLE, "MAX_SPEAKERS": 1}
+
+    with pytest.raises(Conflict) as info:
+        stage.do_set_cohost(people.host, people.space.pk, people.cohost.pk, False)
+
+    assert info.value.code == "stage_full"
+    assert place(people, "cohost").role == Role.COHOST
+
+
+def test_it_clears_a_moderator_mute_when_removing_someone(people):
+    stage.do_set_muted(people.host, people.space.pk, people.speaker.pk, True)
+
+    stage.do_remove(people.host, people.space.pk, people.speaker.pk)
+
+    speaker = place(people, "speaker")
+    assert speaker.removed is True
+    assert speaker.muted_by_moderator is False
+
+
 def test_it_names_an_existing_cohost_again_without_change(people, settings):
     settings.ROUNDTABLE = {**settings.ROUNDTABLE, "MAX_COHOSTS": 1}
 

@@ -112,3 +112,13 @@ def test_it_trims_a_long_query(client, catalogue):
 
     assert response.status_code == 200
     assert len(response.context["query"]) == 100
+
+
+def test_it_lists_live_spaces_first_then_upcoming_then_ended(client, db):
+    ended = SpaceFactory(title="Jazz night one", state=State.ENDED)
+    upcoming = SpaceFactory(title="Jazz night two", state=State.SCHEDULED)
+    live = SpaceFactory(title="Jazz night three")
+
+    response = client.get(URL, {"q": "jazz"})
+
+    assert [s.pk for s in response.context["page"].object_list] == [live.pk, upcoming.pk, ended.pk]
