@@ -25,7 +25,10 @@ User = get_user_model()
 Role = Participant.Role
 # Search results: live first, then upcoming, then ended.
 STATE_ORDER = Case(
-    When(state=Space.State.LIVE, then=0), When(state=Space.State.SCHEDULED, then=1), default=2, output_field=IntegerField()
+    When(state=Space.State.LIVE, then=0),
+    When(state=Space.State.SCHEDULED, then=1),
+    default=2,
+    output_field=IntegerField(),
 )
 
 

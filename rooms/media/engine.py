@@ -98,6 +98,12 @@ class MediaEngine:
         except BadOffer as error:
             await self._tell(space_id, user_id, {"type": "error", "code": "bad_sdp", "message": str(error)})
             return
+        except Exception:
+            # Whatever went wrong, the speaker hears about it rather than waiting forever.
+            log.exception("offer of user %s in space %s failed", user_id, space_id)
+            message = "The audio connection could not be set up: try again."
+            await self._tell(space_id, user_id, {"type": "error", "code": "media_failed", "message": message})
+            return
         await self._tell(space_id, user_id, {"type": "media.answer", "sdp": answer})
 
     async def _session(self, space_id: int) -> SpaceSession | None:
@@ -152,22 +158,36 @@ _embedded: dict[int, MediaEngine] = {}
 
 
 async def ensure_embedded_engine() -> MediaEngine:
-    """The web process's own engine (embedded mode), started on first use in this loop."""
+    """The web process's own engine (embedded mode), started on first use in this loop.
+
+    Callers share one start: a second socket waits until the engine has registered, so it
+    never routes an offer to an engine that is not listening yet."""
     loop = asyncio.get_running_loop()
-    engine = _embedded.get(id(loop))
-    # The id of a closed loop can come back for a new one (tests run several loops): an
-    # engine is only reused in the loop it runs in.
-    if engine is None or engine.loop is not loop:
+    started = _embedded.get(id(loop))
+    if started is None:
+        started = _embedded[id(loop)] = loop.create_future()
         engine = MediaEngine(name=f"embedded-{socket.gethostname()}-{os.getpid()}-{id(loop)}")
-        engine.loop = loop
-        # Sockets arriving together share one start (and all wait until it is registered).
-        engine.started = loop.create_task(engine.start())
-        _embedded.clear()  # only one loop serves at a time; drop engines of closed loops
-        _embedded[id(loop)] = engine
-    try:
-        await asyncio.shield(engine.started)
-    except Exception:
-        if _embedded.get(id(loop)) is engine:
-            del _embedded[id(loop)]  # the next socket tries again
-        raise
-    return engine
+        try:
+            await engine.start()
+        except BaseException as error:
+            del _embedded[id(loop)]
+            started.set_exception(error)
+            raise
+        started.set_result(engine)
+    return await asyncio.shield(started)
+
+
+def embedded_engine() -> MediaEngine | None:
+    """This loop's embedded engine, if one has started."""
+    started = _embedded.get(id(asyncio.get_running_loop()))
+    if started is None or not started.done() or started.exception():
+        return None
+    return started.result()
+
+
+async def stop_embedded_engine() -> None:
+    """Stop this loop's embedded engine (tests; a web process keeps its engine for life)."""
+    engine = embedded_engine()
+    _embedded.pop(id(asyncio.get_running_loop()), None)
+    if engine is not None:
+        await engine.stop()

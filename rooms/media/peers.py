@@ -72,6 +72,9 @@ class SpeakerPeer:
     async def answer(self, sdp: str) -> str:
         if not isinstance(sdp, str) or not sdp.startswith("v=0") or len(sdp) > MAX_SDP_BYTES:
             raise BadOffer("The offer is not an SDP session description.")
+        if "a=fingerprint:" not in sdp:
+            # Without a DTLS fingerprint aiortc answers, then fails later with nobody told.
+            raise BadOffer("The offer has no DTLS fingerprint.")
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=filter_candidates(sdp), type="offer"))
         except Exception as error:  # aiortc raises ValueError and others on malformed SDP
@@ -80,8 +83,11 @@ class SpeakerPeer:
         if not audio:
             raise BadOffer("The offer has no audio.")
         self.pc.addTrack(self.out)
-        answer = await self.pc.createAnswer()
-        await self.pc.setLocalDescription(answer)  # aiortc gathers all candidates here
+        try:
+            answer = await self.pc.createAnswer()
+            await self.pc.setLocalDescription(answer)  # aiortc gathers all candidates here
+        except Exception as error:  # offers aiortc takes but cannot answer, e.g. one mid on two m-lines
+            raise BadOffer(f"The offer could not be answered: {error}") from None
         return self.pc.localDescription.sdp
 
     async def close(self) -> None:

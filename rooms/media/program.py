@@ -78,7 +78,8 @@ class ProgramWriter:
             # The space ended on a segment boundary: the encoder's tail goes into the last
             # segment, not into a zero-length one (which would not even decode on its own).
             seq, last_packets = self.last
-            storage.put(f"{program_prefix(self.space_id)}seg_{seq:06d}.ts", mux(last_packets + packets, "mpegts", "aac"))
+            name = f"{program_prefix(self.space_id)}seg_{seq:06d}.ts"
+            storage.put(name, mux(last_packets + packets, "mpegts", "aac"))
         elif packets:
             seq = start // self.segment_samples
             name = f"{program_prefix(self.space_id)}seg_{seq:06d}.ts"

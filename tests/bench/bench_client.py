@@ -62,36 +62,66 @@ def proc_cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def aux_pids(database: str | None) -> list[int]:
-    """The PostgreSQL backends serving the bench database, and the Redis server(s).
+class AuxCpu:
+    """CPU seconds used in a window by the PostgreSQL backends serving the bench database
+    and by the Redis server (shared with whatever else runs on the machine).
 
-    Redis is shared with whatever else runs on the machine; the backends are only ours."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as f:
-                    if f.read().strip() == "redis-server":
-                        pids.append(int(entry))
-            except OSError:
-                continue
-    if database:
+    Backends come and go (Django closes a connection older than CONN_MAX_AGE and opens a
+    new one), so the processes are polled every 0.25 s and new backends are picked up; a
+    backend that exits loses at most its last 0.25 s."""
+
+    def __init__(self, database: str | None):
+        self.database = database
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.task: asyncio.Task | None = None
+
+    def _backends(self) -> list[int]:
+        if not self.database:
+            return []
         try:
             import psycopg
 
             with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-                rows = conn.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (database,)
-                ).fetchall()
-            pids += [row[0] for row in rows]
+                rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,)).fetchall()
+            return [row[0] for row in rows]
         except Exception:  # noqa: BLE001 - the figure is informative only
-            pass
-    return pids
+            return []
 
+    def _sample(self, pids, new_start_at_zero: bool) -> None:
+        for pid in pids:
+            cpu = proc_cpu_s(pid)
+            if cpu is None:
+                continue
+            if pid not in self.first:
+                self.first[pid] = 0.0 if new_start_at_zero else cpu
+            self.last[pid] = cpu
 
-def aux_cpu_s(pids: list[int]) -> float:
-    """CPU seconds of those processes (a process that exits in the window drops out)."""
-    return sum(proc_cpu_s(pid) or 0.0 for pid in pids)
+    def start(self) -> None:
+        redis = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/comm") as f:
+                        if f.read().strip() == "redis-server":
+                            redis.append(int(entry))
+                except OSError:
+                    continue
+        self._sample(redis + self._backends(), new_start_at_zero=False)
+        self.task = asyncio.get_running_loop().create_task(self._poll())
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            self._sample(list(self.first), new_start_at_zero=False)
+
+    def stop(self) -> float:
+        if self.task:
+            self.task.cancel()
+        self._sample(list(self.first), new_start_at_zero=False)
+        # Backends that appeared in the window started after it began: all their CPU counts.
+        self._sample([pid for pid in self._backends() if pid not in self.first], new_start_at_zero=True)
+        return sum(self.last[pid] - self.first[pid] for pid in self.first)
 
 
 def system_cpu() -> tuple[float, float]:
@@ -128,9 +158,25 @@ class Profiler:
         spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
         self.path = os.path.join(directory, f"profile-{cfg['mode']}-{cfg['n']}-{phase}.txt")
         self.proc = subprocess.Popen(
-            [spy, "record", "--pid", str(cfg["server_pid"]), "--rate", "200", "--nonblocking", "--threads",
-             "--format", "raw", "--output", self.path, "--duration", "600"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                spy,
+                "record",
+                "--pid",
+                str(cfg["server_pid"]),
+                "--rate",
+                "200",
+                "--nonblocking",
+                "--threads",
+                "--format",
+                "raw",
+                "--output",
+                self.path,
+                "--duration",
+                "600",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def stop(self) -> None:
         if self.proc is None:
@@ -554,8 +600,9 @@ async def run(cfg: dict) -> dict:
     interval = cfg["interval"]
     batch_delay = cfg["batch_interval_s"]
     texts = [baseline_text(cfg, e, n) for e in events] if not site else None
-    pids = aux_pids(cfg.get("database"))
-    cpu_start, aux_start, self_start = proc_cpu_s(server_pid), aux_cpu_s(pids), self_cpu_s()
+    aux = AuxCpu(cfg.get("database"))
+    aux.start()
+    cpu_start, self_start = proc_cpu_s(server_pid), self_cpu_s()
     sys_start = system_cpu()
     profiler = Profiler(cfg, "events")
     wall_start = time.monotonic()
@@ -589,13 +636,14 @@ async def run(cfg: dict) -> dict:
         await asyncio.sleep(0.05)
     wall_end = time.monotonic()
     profiler.stop()
-    cpu_end, aux_end, self_end = proc_cpu_s(server_pid), aux_cpu_s(pids), self_cpu_s()
+    cpu_end, self_end = proc_cpu_s(server_pid), self_cpu_s()
+    aux_used = aux.stop()
     sys_end = system_cpu()
     out.update(
         {
             "server_rss_end_mb": proc_rss_mb(server_pid),
             "server_cpu_events_s": (cpu_end or 0) - (cpu_start or 0),
-            "aux_cpu_events_s": aux_end - aux_start,  # postgres + redis (site uses them; baseline does not)
+            "aux_cpu_events_s": aux_used,  # postgres + redis (site uses them; baseline does not)
             "client_cpu_events_s": self_end - self_start,
             "event_phase_s": wall_end - wall_start,
             "last_event_to_done_s": wall_end - last_sent,
@@ -610,7 +658,9 @@ async def run(cfg: dict) -> dict:
     # Everything else on the machine in the same window (other jobs share these cores).
     machine_busy = sys_end[0] - sys_start[0]
     out["machine_cpu_events_s"] = machine_busy
-    out["other_cpu_events_s"] = machine_busy - out["server_cpu_events_s"] - out["aux_cpu_events_s"] - out["client_cpu_events_s"]
+    out["other_cpu_events_s"] = (
+        machine_busy - out["server_cpu_events_s"] - out["aux_cpu_events_s"] - out["client_cpu_events_s"]
+    )
     out["other_cpu_share"] = out["other_cpu_events_s"] / max(1e-9, sys_end[1] - sys_start[1])
     out["loadavg_end"] = os.getloadavg()[0]
 

@@ -189,8 +189,23 @@ def bench_size(n: int, args, procs: Processes, env_base: dict, workdir: Path) ->
     port = free_port()
     if args.asgi_server == "uvicorn":
         # What-if: the same application on uvicorn (stock asyncio loop, websockets' Sans-I/O).
-        command = [PY, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-                   "--ws", "websockets-sansio", "--loop", "asyncio", "--lifespan", "off", "--no-access-log"]
+        command = [
+            PY,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ws",
+            "websockets-sansio",
+            "--loop",
+            "asyncio",
+            "--lifespan",
+            "off",
+            "--no-access-log",
+        ]
     else:
         command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
     daphne = procs.start(command, env_base, workdir / f"{args.asgi_server}-{n}.log")
@@ -343,10 +358,17 @@ def main() -> int:
     parser.add_argument("--drain", type=float, default=15.0, help="max wait after the last event for stragglers")
     parser.add_argument("--database", default="roundtable_bench")
     parser.add_argument("--redis-db", type=int, default=13)
-    parser.add_argument("--profile", action="store_true",
-                        help="record py-spy profiles of the servers (connect and event phases) into the log folder")
-    parser.add_argument("--asgi-server", choices=("daphne", "uvicorn"), default="daphne",
-                        help="the site's server (uvicorn must be importable; a what-if, not the deployment)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="record py-spy profiles of the servers (connect and event phases) into the log folder",
+    )
+    parser.add_argument(
+        "--asgi-server",
+        choices=("daphne", "uvicorn"),
+        default="daphne",
+        help="the site's server (uvicorn must be importable; a what-if, not the deployment)",
+    )
     parser.add_argument("--skip-baseline", action="store_true", help="run the site only (no ratios)")
     parser.add_argument("--no-uvloop", action="store_true", help="run the client on asyncio's own loop")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the bench database at the end")

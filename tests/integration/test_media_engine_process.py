@@ -41,7 +41,7 @@ class Engines:
         self.procs: dict[str, subprocess.Popen] = {}
 
     def start(self, name: str) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "w")  # noqa: SIM115  (closed with the process)
+        log = open(self.log_dir / f"{name}.log", "w")  # closed in stop_all
         proc = subprocess.Popen(
             [sys.executable, "manage.py", "media_engine", "--name", name],
             env=self.env,

@@ -7,14 +7,15 @@ import re
 
 import numpy as np
 import pytest
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from django.core.files.storage import default_storage
 
 from rooms.media.audio import SAMPLE_RATE
 from rooms.media.encode import decode_file
-from rooms.media.engine import _embedded, ensure_embedded_engine
+from rooms.media.engine import _embedded, embedded_engine, ensure_embedded_engine, stop_embedded_engine
 from rooms.media.program import playlist_name, program_prefix
 from rooms.models import Participant
-from tests.audio import TONES, has_tone
+from tests.audio import TONES, ToneTrack, has_tone
 from tests.media.speakers import ToneSpeaker
 from tests.rooms.socket_helpers import (  # noqa: F401  (fixtures)
     fast_passwords,
@@ -30,22 +31,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SEGMENT = SAMPLE_RATE  # MEDIA_SEGMENT_SECONDS is 1 in tests/media/conftest.py
 # AAC's encoder delay moves the last few ms of each segment's audio into the next file.
 MARGIN = SAMPLE_RATE // 10
-GOOD_SDP_LIMIT = 16 * 1024
+SDP_LIMIT = 16 * 1024
 
 
 @pytest.fixture(autouse=True)
-async def stop_embedded_engine(transactional_db):
+async def stopped_engine_after(transactional_db):
     """The engine of this test's loop is stopped (peers closed, files written) before the
     database is flushed; a later test's loop starts its own."""
     yield
-    loop = asyncio.get_running_loop()
-    engine = _embedded.pop(id(loop), None)
-    if engine is not None and engine.loop is loop:
-        await engine.stop()
+    await stop_embedded_engine()
 
 
 def current_engine():
-    engine = _embedded.get(id(asyncio.get_running_loop()))
+    engine = embedded_engine()
     assert engine is not None, "no embedded engine in this loop"
     return engine
 
@@ -68,9 +66,7 @@ async def join(sockets, people, name: str, freq: float) -> ToneSpeaker:
 
 async def audio_flowing(session, *users) -> None:
     """Until the mixer has had sound from every one of `users` (their speaking level)."""
-    await wait_until(
-        lambda: all(session.peaks.get(u.pk, 0.0) > 0 for u in users), what="audio from every speaker"
-    )
+    await wait_until(lambda: all(session.peaks.get(u.pk, 0.0) > 0 for u in users), what="audio from every speaker")
 
 
 async def clock_past(session, sample: int) -> None:
@@ -139,7 +135,7 @@ async def test_it_refuses_a_malformed_offer_for_that_client_only_and_keeps_servi
     before = await room_state(space.pk)
 
     # Refused by the room socket: the engine never hears of them.
-    oversized = "v=0\r\n" + "a=x-padding:" + "x" * GOOD_SDP_LIMIT + "\r\n"
+    oversized = "v=0\r\n" + "a=x-padding:" + "x" * SDP_LIMIT + "\r\n"
     for sdp in (12345, None, ["v=0"], {"sdp": "v=0"}, "", "o=- 0 0 IN IP4 127.0.0.1", oversized):
         await speaker_socket.send("media.offer", sdp=sdp)
         await speaker_socket.expect_error("bad_sdp")
@@ -148,10 +144,21 @@ async def test_it_refuses_a_malformed_offer_for_that_client_only_and_keeps_servi
     await speaker_socket.ping()
     assert engine.sessions == {} and engine.starting == {}
 
-    # Looks like SDP to the socket; the engine refuses it, to that client alone.
-    await speaker_socket.send("media.offer", sdp="v=0 garbage")
-    error = await speaker_socket.expect_error("bad_sdp", timeout=10)
-    assert set(error) == {"type", "code", "message"}
+    # Looks like SDP to the socket; the engine refuses it, to that client alone. The second
+    # parses, but aiortc cannot answer it (its audio section twice, with one mid).
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTrack(ToneTrack(TONES["speaker"]))
+    try:
+        await pc.setLocalDescription(await pc.createOffer())
+        offer = pc.localDescription.sdp
+    finally:
+        await pc.close()
+    doubled = offer + offer[offer.index("m=audio") :]
+    unsigned = "\r\n".join(line for line in offer.split("\r\n") if not line.startswith("a=fingerprint"))
+    for sdp in ("v=0 garbage", doubled, unsigned):
+        await speaker_socket.send("media.offer", sdp=sdp)
+        error = await speaker_socket.expect_error("bad_sdp", timeout=10)
+        assert set(error) == {"type", "code", "message"}
     await marker(space.pk)
     for socket in (host_socket, speaker_socket):
         seen = await read_to_marker(socket)
@@ -177,7 +184,12 @@ async def test_it_refuses_a_malformed_offer_for_that_client_only_and_keeps_servi
 
 @pytest.mark.parametrize(
     "persona, code",
-    [("listener", "not_on_stage"), ("raised", "not_on_stage"), ("guest", "login_required"), ("outsider", "not_in_space")],
+    [
+        ("listener", "not_on_stage"),
+        ("raised", "not_on_stage"),
+        ("guest", "login_required"),
+        ("outsider", "not_in_space"),
+    ],
 )
 async def test_it_refuses_offers_from_people_off_stage(people, sockets, persona, code):
     space = people.space
@@ -284,7 +296,7 @@ async def test_it_keeps_mixing_and_cutting_segments_when_a_speaker_stops_sending
     speakers = []
     try:
         speakers.append(host := await join(sockets, people, "host", TONES["host"]))
-        speakers.append(cohost := await join(sockets, people, "cohost", TONES["cohost"]))
+        speakers.append(await join(sockets, people, "cohost", TONES["cohost"]))
         speakers.append(quitter := await join(sockets, people, "speaker", TONES["speaker"]))
         session = current_engine().sessions[space.pk]
         await audio_flowing(session, people.host, people.cohost, people.speaker)
@@ -352,3 +364,33 @@ async def test_it_replaces_the_connection_of_a_speaker_who_offers_again(people, 
     finally:
         await close_all(speakers)
 
+
+async def test_it_answers_speakers_who_offer_at_the_same_moment_on_a_fresh_engine(people, sockets):
+    # After a restart every page offers again at once: the first offers start the engine
+    # together, and none of them may find it half started.
+    space = people.space
+    assert id(asyncio.get_running_loop()) not in _embedded
+    await update_participant(space.pk, people.host, muted=False)
+    await update_participant(space.pk, people.cohost, muted=False)
+    speakers = []
+    try:
+        for name in ("host", "cohost", "speaker"):
+            socket = await sockets.open(space.pk, getattr(people, name), name=name)
+            speakers.append(ToneSpeaker(socket, TONES[name]))
+        for speaker in speakers:
+            await speaker.pc.setLocalDescription(await speaker.pc.createOffer())
+        for speaker in speakers:
+            await speaker.socket.send("media.offer", sdp=speaker.pc.localDescription.sdp, ref="offer")
+        for speaker in speakers:
+            got = await speaker.socket.wait_for(lambda m: m["type"] in ("media.answer", "error"), timeout=15)
+            assert got["type"] == "media.answer", got
+            await speaker.pc.setRemoteDescription(RTCSessionDescription(sdp=got["sdp"], type="answer"))
+        session = current_engine().sessions[space.pk]
+        assert set(session.peers) == {people.host.pk, people.cohost.pk, people.speaker.pk}
+        host = speakers[0]
+        await wait_until(
+            lambda: has_tone(host.heard_audio(), TONES["cohost"]) and has_tone(host.heard_audio(), TONES["speaker"]),
+            what="the host to hear both others",
+        )
+    finally:
+        await close_all(speakers)

@@ -110,7 +110,9 @@ def test_it_recuts_odd_sized_pushes_into_20ms_frames():
 
     # A whole frame arriving after a partial one is still appended in order.
     feed.push(ramp(40000, FRAME_SAMPLES))
-    assert np.array_equal(feed.take(), np.concatenate([audio[3 * FRAME_SAMPLES :], ramp(40000, FRAME_SAMPLES)])[:FRAME_SAMPLES])
+    assert np.array_equal(
+        feed.take(), np.concatenate([audio[3 * FRAME_SAMPLES :], ramp(40000, FRAME_SAMPLES)])[:FRAME_SAMPLES]
+    )
     assert len(feed.pending) == 123
 
 

@@ -68,7 +68,11 @@ def test_it_numbers_segments_by_clock_position_and_closes_the_playlist_on_finish
 
     live = playlist()
     assert "#EXT-X-MEDIA-SEQUENCE:0\n" in live
-    assert entries(live) == [(wall(0), 1.0, "seg_000000.ts"), (wall(1), 1.0, "seg_000001.ts"), (wall(2), 1.0, "seg_000002.ts")]
+    assert entries(live) == [
+        (wall(0), 1.0, "seg_000000.ts"),
+        (wall(1), 1.0, "seg_000001.ts"),
+        (wall(2), 1.0, "seg_000002.ts"),
+    ]
     assert "#EXT-X-TARGETDURATION:2\n" in live
     assert "#EXT-X-ENDLIST" not in live, "a live playlist must not be closed"
     assert not default_storage.exists(program_prefix(SPACE) + "seg_000003.ts")
@@ -130,7 +134,7 @@ def test_it_slides_the_live_window_over_the_newest_segments(executor):
     drain(executor)
 
     text = playlist()
-    assert f"#EXT-X-MEDIA-SEQUENCE:2\n" in text
+    assert "#EXT-X-MEDIA-SEQUENCE:2\n" in text
     assert listed(text) == [f"seg_{n:06d}.ts" for n in range(2, LIVE_WINDOW + 2)]
     # Older segments stay on disk for the replay; only the playlist forgets them.
     assert default_storage.exists(program_prefix(SPACE) + "seg_000000.ts")

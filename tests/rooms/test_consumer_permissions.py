@@ -172,7 +172,7 @@ async def test_it_tells_nobody_else_about_a_denied_message(people, sockets):
     assert types(await read_to_marker(host)) == []
 
 
-async def test_it_answers_a_denied_message_without_ref_without_ref(people, sockets):
+async def test_it_leaves_the_ref_out_of_the_error_of_a_message_without_one(people, sockets):
     socket = await sockets.open(people.space.pk, people.guest)
     await socket.send("hand.raise")
     await socket.expect_error("login_required")

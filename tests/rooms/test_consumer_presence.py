@@ -256,13 +256,15 @@ async def test_it_keeps_the_space_subscribed_when_the_last_socket_leaves_as_anot
 
     hub.layer.group_discard = slow_discard
     leaving = asyncio.ensure_future(old.disconnect())
-    await entered.wait()  # the old socket is out of the hub; its unsubscribe hangs
+    await asyncio.wait_for(entered.wait(), 3)  # the old socket is out of the hub; its unsubscribe hangs
     joining = asyncio.ensure_future(sockets.open(people.space.pk, people.listener, name="new"))
-    while not hub.sockets.get(people.space.pk):  # the new socket has reached the hub
+    deadline = asyncio.get_running_loop().time() + 3
+    while not hub.sockets.get(people.space.pk) and not joining.done():  # the new socket reaches the hub
+        assert asyncio.get_running_loop().time() < deadline, "the new socket never reached the hub"
         await asyncio.sleep(0)
     unblock.set()
-    await leaving
-    new = await joining
+    await asyncio.wait_for(leaving, 3)
+    new = await asyncio.wait_for(joining, 3)
 
     await new.send("hand.raise", ref="up")
     await new.expect_ack("up")
