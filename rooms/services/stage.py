@@ -29,6 +29,16 @@ def _lock_live_space(space_id) -> Space:
     return space
 
 
+def _moderate(user, space_id, target_id) -> tuple[Space, Participant, Participant]:
+    """Lock the live space and check that `user` may act on `target_id` (host and co-hosts
+    act on people they outrank)."""
+    space = _lock_live_space(space_id)
+    me = access_participant(space, user)
+    target = access_target(space, target_id)
+    check_moderates(me, target)
+    return space, me, target
+
+
 def _announce(p: Participant) -> None:
     send_space_event(p.space_id, {"type": "participant.updated", "participant": participant_data(p)})
 
@@ -95,10 +105,7 @@ def do_lower_hand(user, space_id, target_id=None) -> Participant:
 @transaction.atomic
 def do_bring_up(user, space_id, target_id) -> Participant:
     """Host or co-host brings a listener who asked to speak onto the stage."""
-    space = _lock_live_space(space_id)
-    me = access_participant(space, user)
-    target = access_target(space, target_id)
-    check_moderates(me, target)
+    space, me, target = _moderate(user, space_id, target_id)
     if target.role != Role.LISTENER:
         raise Conflict("They are already on stage.", code="already_on_stage")
     if not target.hand_raised_at:
@@ -109,10 +116,7 @@ def do_bring_up(user, space_id, target_id) -> Participant:
 
 @transaction.atomic
 def do_invite_to_speak(user, space_id, target_id) -> Participant:
-    space = _lock_live_space(space_id)
-    me = access_participant(space, user)
-    target = access_target(space, target_id)
-    check_moderates(me, target)
+    space, me, target = _moderate(user, space_id, target_id)
     if target.role != Role.LISTENER:
         raise Conflict("They are already on stage.", code="already_on_stage")
     if not target.present:
@@ -150,10 +154,7 @@ def do_step_down(user, space_id) -> Participant:
 
 @transaction.atomic
 def do_move_to_listener(user, space_id, target_id) -> Participant:
-    space = _lock_live_space(space_id)
-    me = access_participant(space, user)
-    target = access_target(space, target_id)
-    check_moderates(me, target)
+    space, me, target = _moderate(user, space_id, target_id)
     if not target.on_stage:
         raise Conflict("They are not on stage.", code="not_on_stage")
     return _to_listener(target)
@@ -212,10 +213,7 @@ def do_set_muted(user, space_id, target_id, muted: bool) -> Participant:
 
 @transaction.atomic
 def do_allow_unmute(user, space_id, target_id) -> Participant:
-    space = _lock_live_space(space_id)
-    me = access_participant(space, user)
-    target = access_target(space, target_id)
-    check_moderates(me, target)
+    space, me, target = _moderate(user, space_id, target_id)
     target.muted_by_moderator = False
     return _save(target, "muted_by_moderator")
 
