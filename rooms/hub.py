@@ -85,7 +85,12 @@ class Hub:
                     del self.by_user[(space_id, socket.user_id)]
         if not local:
             del self.sockets[space_id]
-        await self._subscribe(space_id)
+        try:
+            await self._subscribe(space_id)
+        except Exception:
+            # A leaving socket must not fail its disconnect over the layer: the membership
+            # stays and expires with the group, and the next join or leave retries it.
+            log.exception("could not update the subscription of space %s", space_id)
 
     async def _subscribe(self, space_id: int) -> None:
         """Bring the group membership in line with whether any socket is here.

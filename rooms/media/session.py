@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from rooms.events import layer_message, space_group
 from rooms.media.audio import FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, level
-from rooms.media.mixer import Mixer
+from rooms.media.mixer import Mixer, SpeakerFeed
 from rooms.media.peers import BadOffer, SpeakerPeer
 from rooms.media.program import ProgramWriter
 from rooms.media.tracks import TrackWriter
@@ -20,6 +20,7 @@ from rooms.media.tracks import TrackWriter
 log = logging.getLogger(__name__)
 
 LEVEL_EVERY_TICKS = 10  # speaking indicators five times a second
+LATE_LOG_EVERY_SECONDS = 5.0  # at most one "clock behind" warning per session this often
 
 
 def clock_sample(origin: datetime, now: datetime | None = None) -> int:
@@ -41,21 +42,26 @@ class SpaceSession:
         self.chunk_seconds = config["TRACK_CHUNK_SECONDS"]
         self.peaks: dict[int, float] = {}
         self.ticks = 0
+        # Ticks that ran a whole frame or more after their time (the clock had to catch up),
+        # and the worst lateness in seconds: an overloaded engine shows here first.
+        self.late_ticks = 0
+        self.max_late = 0.0
         self.clock = asyncio.ensure_future(self._run())
 
     # --- speakers ---------------------------------------------------------------------
     async def connect(self, user_id: int, sdp: str, muted: bool) -> str:
         """Answer a speaker's offer. A new offer from the same speaker (a reconnect or an
         ICE restart from the page) replaces their old connection."""
-        feed = self.mixer.add(user_id, muted)
+        # A new speaker joins the mix (and gets a track) only once their offer is answered.
+        feed = self.mixer.feeds.get(user_id) or SpeakerFeed(user_id)
+        feed.muted = muted
         peer = SpeakerPeer(feed, on_gone=lambda gone: self._gone(user_id, gone))
         try:
             answer = await peer.answer(sdp)
         except BadOffer:
             await peer.close()
-            if user_id not in self.peers:
-                self.mixer.remove(user_id)
             raise
+        self.mixer.feeds[user_id] = feed
         old = self.peers.pop(user_id, None)
         self.peers[user_id] = peer
         if old is not None:
@@ -88,12 +94,26 @@ class SpaceSession:
         period = FRAME_MS / 1000
         start = loop.time()
         n = 0
+        logged_late, logged_at = 0, start - LATE_LOG_EVERY_SECONDS
         while True:
-            elapsed = loop.time() - start
+            now = loop.time()
             # Catch up after a stall rather than drift: the program stays on the clock.
-            while n * period <= elapsed:
+            while start + n * period <= now:
+                late = now - (start + n * period)
+                self.max_late = max(self.max_late, late)
+                if late >= period:
+                    self.late_ticks += 1
                 self._tick()
                 n += 1
+            if self.late_ticks > logged_late and now - logged_at >= LATE_LOG_EVERY_SECONDS:
+                log.warning(
+                    "space %s: mixing clock behind: %d of %d ticks late (max %.0f ms)",
+                    self.space_id,
+                    self.late_ticks,
+                    self.ticks,
+                    self.max_late * 1000,
+                )
+                logged_late, logged_at = self.late_ticks, now
             await asyncio.sleep(max(0.0, start + n * period - loop.time()))
 
     def _tick(self) -> None:
@@ -122,6 +142,13 @@ class SpaceSession:
 
     async def close(self):
         self.clock.cancel()
+        log.info(
+            "space %s closed: %d ticks, %d late (max %.0f ms)",
+            self.space_id,
+            self.ticks,
+            self.late_ticks,
+            self.max_late * 1000,
+        )
         for user_id in list(self.peers):
             await self.drop(user_id)
         for writer in self.tracks.values():

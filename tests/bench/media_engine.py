@@ -1,0 +1,1221 @@
+"""Media engine benchmark: what the engine adds to a speaker's voice and what it costs.
+
+    python -m tests.bench.media_engine [--quick]
+
+It starts the site (daphne config.asgi:application, embedded media engine, SQLite, MEDIA_ROOT
+in a temporary folder, WebRTC on 127.0.0.1 only, 2 s HLS segments) and drives it with aiortc
+speakers that sign in through the room socket, as the page does. Measured, each beside a
+baseline from the same run:
+
+1. mouth-to-ear latency speaker -> engine -> speaker (impulses), vs a direct aiortc A -> B;
+2. listener delay: a burst's send -> its segment listed in live.m3u8, vs the segment length;
+3. CPU and RSS of the server with one 10-speaker space, vs a bare aiortc echo peer process;
+4. server RSS over join/leave cycles of one speaker (after the first tenth vs at the end);
+5. how many 10-speaker spaces one engine process holds before its 20 ms clock falls behind.
+
+Prints a table and writes tests/bench/results/media_engine.json. See tests/bench/README.md.
+"""
+
+import argparse
+import asyncio
+import fractions
+import json
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+import av
+import numpy as np
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.bench.room_fanout import BIN, PY, RESULTS, ROOT, Processes, free_port, wait_port
+
+SAMPLE_RATE = 48_000
+FRAME = 960  # 20 ms
+TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
+SILENCE = np.zeros(FRAME, dtype=np.int16)
+
+# Impulses: a 10 ms Hann-windowed sine burst at the start of a frame every 500 ms. The
+# frequency cycles through four values so that a burst is matched to the right send even if
+# it arrives more than one interval late.
+FREQS = (1000.0, 1500.0, 2000.0, 2500.0)
+BURST_SAMPLES = 480
+BURST_EVERY_FRAMES = 25
+BURST_AMPLITUDE = 16_000
+ONSET_PEAK = 3_000  # a frame this loud after QUIET_FRAMES quiet ones starts a burst
+QUIET_PEAK = 600
+QUIET_FRAMES = 5
+
+SEGMENT_SECONDS = 2
+TARGETS = {"mouth_p95_ms": 250, "listener_s": 4.0, "cpu_pct": 50, "rss_growth": 0.10}
+SUMMARY_LINE = re.compile(r"space (\d+) closed: (\d+) ticks, (\d+) late \(max (\d+) ms\)")
+LATE_LINE = re.compile(r"space (\d+): mixing clock behind: (\d+) of (\d+) ticks late \(max (\d+) ms\)")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def log(msg: str) -> None:
+    print(f"[media-bench] {msg}", file=sys.stderr, flush=True)
+
+
+# --- /proc ------------------------------------------------------------------------------------
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, all threads."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def machine_jiffies() -> tuple[int, int]:
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:9]]
+    return sum(values), values[3] + values[4]  # total, idle + iowait
+
+
+class CpuWindow:
+    """CPU of some processes over a window, in % of one core, and what everything else on
+    the machine used meanwhile (`other`, same unit)."""
+
+    def __init__(self, pids: dict[str, int]):
+        self.pids = pids
+        self.start_cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        self.start_machine = machine_jiffies()
+        self.start = time.monotonic()
+
+    def stop(self) -> dict:
+        wall = time.monotonic() - self.start
+        out = {name: 100 * (cpu_seconds(pid) - self.start_cpu[name]) / wall for name, pid in self.pids.items()}
+        total, idle = machine_jiffies()
+        d_total, d_idle = total - self.start_machine[0], idle - self.start_machine[1]
+        busy = 100 * (os.cpu_count() or 1) * (d_total - d_idle) / d_total if d_total else 0.0
+        out["machine_busy"] = busy
+        out["other"] = max(0.0, busy - sum(out[name] for name in self.pids))
+        out["window_s"] = wall
+        return out
+
+
+def pct(values, q) -> float | None:
+    return float(np.percentile(values, q)) if len(values) else None
+
+
+# --- audio ------------------------------------------------------------------------------------
+def make_frame(samples: np.ndarray, pts: int) -> av.AudioFrame:
+    frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+    frame.sample_rate = SAMPLE_RATE
+    frame.pts = pts
+    frame.time_base = TIME_BASE
+    return frame
+
+
+def burst(freq: float) -> np.ndarray:
+    t = np.arange(BURST_SAMPLES) / SAMPLE_RATE
+    wave = np.sin(2 * np.pi * freq * t) * np.hanning(BURST_SAMPLES) * BURST_AMPLITUDE
+    samples = np.zeros(FRAME, dtype=np.int16)
+    samples[:BURST_SAMPLES] = wave.astype(np.int16)
+    return samples
+
+
+def mono(frame: av.AudioFrame) -> np.ndarray:
+    data = frame.to_ndarray()
+    channels = len(frame.layout.channels)
+    if frame.format.is_planar:
+        return data[0]
+    return data.reshape(-1, channels)[:, 0]
+
+
+def classify(samples: np.ndarray) -> int:
+    """Which of FREQS a burst is (index)."""
+    spectrum = np.abs(np.fft.rfft(samples.astype(np.float64) * np.hanning(len(samples))))
+    freqs = np.fft.rfftfreq(len(samples), 1 / SAMPLE_RATE)
+    energy = [spectrum[(freqs > f - 200) & (freqs < f + 200)].sum() for f in FREQS]
+    return int(np.argmax(energy))
+
+
+class BurstDetector:
+    """Finds burst onsets in a stream of 20 ms frames: (time of the onset frame, freq index)."""
+
+    def __init__(self):
+        self.quiet = QUIET_FRAMES
+        self.onsets: list[tuple[float, int]] = []
+        self.pending: tuple[float, list] | None = None
+
+    def feed(self, samples: np.ndarray, t: float) -> None:
+        peak = int(np.abs(samples.astype(np.int32)).max()) if len(samples) else 0
+        if self.pending is not None:
+            t0, chunks = self.pending
+            chunks.append(samples)
+            if sum(len(c) for c in chunks) >= 2 * FRAME:
+                self.onsets.append((t0, classify(np.concatenate(chunks))))
+                self.pending = None
+        elif peak >= ONSET_PEAK and self.quiet >= QUIET_FRAMES:
+            self.pending = (t, [samples])
+        self.quiet = self.quiet + 1 if peak < QUIET_PEAK else 0
+
+
+def match(sends: list[float], onsets: list[tuple[float, int]], slack: float = 0.0, limit: float = 3.0) -> dict:
+    """Burst index -> the first onset that is that burst: same frequency, at or after its send
+    (minus `slack`), and the latest such send."""
+    found: dict[int, float] = {}
+    for t, k in onsets:
+        candidates = [i for i, s in enumerate(sends) if i % len(FREQS) == k and s - slack <= t <= s + limit]
+        if candidates:
+            i = max(candidates, key=lambda i: sends[i])
+            found.setdefault(i, t)
+    return found
+
+
+# --- tracks (what the test microphones say) ---------------------------------------------------
+class PacedTrack(MediaStreamTrack):
+    """A microphone paced in real time, like ToneTrack in tests/audio.py."""
+
+    kind = "audio"
+
+    def __init__(self):
+        super().__init__()
+        self.sent = 0
+        self.started: float | None = None
+
+    async def _pace(self) -> None:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self.started is None:
+            self.started = time.monotonic()
+        else:
+            wait = self.started + self.sent / SAMPLE_RATE - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+
+
+class SilentTrack(PacedTrack):
+    async def recv(self):
+        await self._pace()
+        frame = make_frame(SILENCE, self.sent)
+        self.sent += FRAME
+        return frame
+
+
+class ImpulseTrack(PacedTrack):
+    """Silence, and once armed a burst every BURST_EVERY_FRAMES frames; `sends` holds the
+    time.monotonic() at which each burst frame was handed to aiortc."""
+
+    def __init__(self):
+        super().__init__()
+        self.left = 0
+        self.countdown = 0
+        self.sends: list[float] = []
+
+    def arm(self, count: int) -> None:
+        self.left, self.countdown = count, 0
+
+    async def recv(self):
+        await self._pace()
+        samples = SILENCE
+        firing = False
+        if self.left:
+            if self.countdown == 0:
+                samples, firing = burst(FREQS[len(self.sends) % len(FREQS)]), True
+                self.left -= 1
+                self.countdown = BURST_EVERY_FRAMES - 1
+            else:
+                self.countdown -= 1
+        frame = make_frame(samples, self.sent)
+        self.sent += FRAME
+        if firing:
+            self.sends.append(time.monotonic())
+        return frame
+
+
+def opus_tone(freq: float) -> list[bytes]:
+    """One second of a tone as Opus packets, encoded once like aiortc would (48 kHz stereo,
+    voip), so that a load speaker costs its process no encoding."""
+    codec = av.CodecContext.create("libopus", "w")
+    codec.bit_rate = 96_000
+    codec.format = "s16"
+    codec.layout = "stereo"
+    codec.options = {"application": "voip"}
+    codec.sample_rate = SAMPLE_RATE
+    codec.time_base = TIME_BASE
+    packets = []
+    for n in range(2 * SAMPLE_RATE // FRAME):
+        t = (np.arange(FRAME) + n * FRAME) / SAMPLE_RATE
+        samples = (np.sin(2 * np.pi * freq * t) * 8000).astype(np.int16)
+        frame = av.AudioFrame.from_ndarray(np.repeat(samples, 2).reshape(1, -1), format="s16", layout="stereo")
+        frame.sample_rate = SAMPLE_RATE
+        frame.pts = n * FRAME
+        frame.time_base = TIME_BASE
+        packets.extend(bytes(p) for p in codec.encode(frame))
+    return packets[-SAMPLE_RATE // FRAME :]  # the second second: a whole number of cycles, loops
+
+
+class OpusToneTrack(PacedTrack):
+    """A tone microphone that hands aiortc pre-encoded Opus packets (whole-Hz tone, looped)."""
+
+    def __init__(self, freq: float):
+        super().__init__()
+        self.packets = opus_tone(freq)
+
+    async def recv(self):
+        await self._pace()
+        packet = av.Packet(self.packets[(self.sent // FRAME) % len(self.packets)])
+        packet.pts = self.sent
+        packet.time_base = TIME_BASE
+        self.sent += FRAME
+        return packet
+
+
+# --- peers and signalling ---------------------------------------------------------------------
+class Peer:
+    """An aiortc client: sends `track`, reads what comes back (on_frame(frame, monotonic))."""
+
+    def __init__(self, track: MediaStreamTrack, on_frame=None):
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # never a public STUN server
+        self.track = track
+        self.pc.addTrack(track)
+        self.on_frame = on_frame
+        self.frames = 0
+        self.loud = 0
+        self.reader: asyncio.Task | None = None
+        self.signal = None  # the echo server's socket, held open for the peer's life
+        self.pc.on("track", self._on_track)
+
+    def _on_track(self, track) -> None:
+        if track.kind == "audio" and self.reader is None:
+            self.reader = asyncio.ensure_future(self._read(track))
+
+    async def _read(self, track) -> None:
+        while True:  # ends with the track (MediaStreamError) or cancel
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            now = time.monotonic()
+            self.frames += 1
+            if self.on_frame is not None:
+                self.on_frame(frame, now)
+            elif self.frames % 10 == 0 and np.abs(frame.to_ndarray()).max() > 1000:
+                self.loud += 1
+
+    async def offer(self) -> str:
+        await self.pc.setLocalDescription(await self.pc.createOffer())  # gathers all candidates
+        return self.pc.localDescription.sdp
+
+    async def answer(self, offer: str) -> str:
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        return self.pc.localDescription.sdp
+
+    async def accept(self, answer: str) -> None:
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+
+    async def until(self, predicate, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"timed out waiting for {what} (connection {self.pc.connectionState})")
+            await asyncio.sleep(0.02)
+
+    async def connected(self, timeout: float = 20) -> None:
+        await self.until(lambda: self.pc.connectionState == "connected", timeout, "the connection")
+
+    async def close(self) -> None:
+        if self.reader:
+            self.reader.cancel()
+        await self.pc.close()
+        if self.signal is not None:
+            await self.signal.close()
+
+
+class RoomSocket:
+    """A signed-in person's room socket, opened as the page opens it (session cookie, Origin)."""
+
+    KEEP = ("media.answer", "error", "space.ended")
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        self.reader = asyncio.ensure_future(self._read())
+
+    @classmethod
+    async def open(cls, port: int, space_id: int, session_key: str) -> "RoomSocket":
+        ws = await connect(
+            f"ws://127.0.0.1:{port}/ws/spaces/{space_id}/",
+            origin=f"http://127.0.0.1:{port}",
+            additional_headers={"Cookie": f"sessionid={session_key}"},
+            open_timeout=30,
+            max_size=2**22,
+        )
+        return cls(ws)
+
+    async def _read(self) -> None:
+        try:
+            async for text in self.ws:  # ends when the socket closes
+                message = json.loads(text)
+                if message.get("type") in self.KEEP:
+                    self.inbox.put_nowait(message)
+        except ConnectionClosed:
+            pass
+
+    async def send(self, kind: str, **fields) -> None:
+        await self.ws.send(json.dumps({"type": kind, **fields}))
+
+    async def wait_type(self, kind: str, timeout: float = 20) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no {kind} within {timeout}s")
+            message = await asyncio.wait_for(self.inbox.get(), remaining)
+            if message["type"] == kind:
+                return message
+            if message["type"] == "error":
+                raise RuntimeError(f"room socket error while waiting for {kind}: {message}")
+
+    async def close(self) -> None:
+        await self.ws.close()
+        self.reader.cancel()
+
+
+async def join_site(socket: RoomSocket, peer: Peer, timeout: float = 30) -> None:
+    await socket.send("media.offer", sdp=await peer.offer())
+    answer = await socket.wait_type("media.answer", timeout)
+    await peer.accept(answer["sdp"])
+
+
+async def join_echo(port: int, peer: Peer, timeout: float = 30) -> None:
+    ws = await connect(f"ws://127.0.0.1:{port}/", open_timeout=timeout)
+    peer.signal = ws
+    await ws.send(json.dumps({"sdp": await peer.offer()}))
+    answer = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+    await peer.accept(answer["sdp"])
+
+
+async def end_space(socket: RoomSocket) -> None:
+    await socket.send("space.end")
+    await socket.wait_type("space.ended", 15)
+
+
+# --- load workers (separate processes, so that the clients' CPU is counted apart) -------------
+async def worker_main(cfg: dict) -> None:
+    """--worker: join cfg["speakers"] (tone speakers), print {"event": "joined"}, then wait for
+    a line on stdin ("stop", or "end": the first speaker ends the space), bounded by
+    cfg["max_seconds"]; close everything and print {"event": "done", ...}."""
+    from rooms.media.ice import limit_host_addresses
+
+    limit_host_addresses()
+    loop = asyncio.get_running_loop()
+    stdin = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
+    sockets: list[RoomSocket] = []
+    peers: list[Peer] = []
+    started = time.monotonic()
+    try:
+        for spec in cfg["speakers"]:
+            peer = Peer(OpusToneTrack(spec["freq"]))
+            peers.append(peer)
+            if cfg["mode"] == "site":
+                socket = await RoomSocket.open(cfg["port"], cfg["space_id"], spec["session"])
+                sockets.append(socket)
+                await join_site(socket, peer)
+            else:
+                await join_echo(cfg["port"], peer)
+        for peer in peers:
+            await peer.connected()
+            await peer.until(lambda p=peer: p.frames >= 5, 20, "audio back")
+        print(json.dumps({"event": "joined", "seconds": time.monotonic() - started}), flush=True)
+        try:
+            line = await asyncio.wait_for(stdin.readline(), cfg["max_seconds"])
+        except TimeoutError:
+            line = b"stop"
+        frames = [p.frames for p in peers]
+        loud = [p.loud for p in peers]
+        if line.strip() == b"end" and sockets:
+            await end_space(sockets[0])
+    finally:
+        for peer in peers:
+            await peer.close()
+        for socket in sockets:
+            await socket.close()
+    print(json.dumps({"event": "done", "frames": frames, "loud": loud}), flush=True)
+
+
+class Worker:
+    """The bench side of a worker process."""
+
+    live: list["Worker"] = []
+
+    def __init__(self, proc, name: str):
+        self.proc, self.name = proc, name
+        self.pid = proc.pid
+
+    @classmethod
+    async def start(cls, cfg: dict, workdir: Path, name: str, env: dict) -> "Worker":
+        path = workdir / f"worker-{name}.json"
+        path.write_text(json.dumps(cfg))
+        with open(workdir / f"worker-{name}.log", "ab") as err:
+            proc = await asyncio.create_subprocess_exec(
+                PY,
+                "-m",
+                "tests.bench.media_engine",
+                "--worker",
+                str(path),
+                cwd=ROOT,
+                env=env,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=err,
+                start_new_session=True,
+            )
+        worker = cls(proc, name)
+        cls.live.append(worker)
+        return worker
+
+    async def event(self, name: str, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"worker {self.name}: no {name} within {timeout}s")
+            line = await asyncio.wait_for(self.proc.stdout.readline(), remaining)
+            if not line:
+                raise RuntimeError(f"worker {self.name} exited ({await self.proc.wait()}) before {name}")
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if message.get("event") == name:
+                return message
+
+    async def finish(self, command: str = "stop", timeout: float = 60) -> dict:
+        try:
+            self.proc.stdin.write(command.encode() + b"\n")
+            await self.proc.stdin.drain()
+            done = await self.event("done", timeout)
+            await asyncio.wait_for(self.proc.wait(), 15)
+            return done
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        if self.proc.returncode is None:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self in Worker.live:
+            Worker.live.remove(self)
+
+    @classmethod
+    def kill_all(cls) -> None:
+        for worker in list(cls.live):
+            worker.kill()
+
+
+# --- the server's log -------------------------------------------------------------------------
+class ServerLog:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def size(self) -> int:
+        return self.path.stat().st_size if self.path.exists() else 0
+
+    def text(self, start: int = 0, end: int | None = None) -> str:
+        with open(self.path, "rb") as f:
+            f.seek(start)
+            data = f.read() if end is None else f.read(max(0, end - start))
+        return data.decode(errors="replace")
+
+    def late_counts(self, end: int | None = None) -> dict[int, int]:
+        """Cumulative late ticks per space, from the last warning line before `end`."""
+        counts: dict[int, int] = {}
+        for m in LATE_LINE.finditer(self.text(0, end)):
+            counts[int(m.group(1))] = int(m.group(2))
+        return counts
+
+    async def summary(self, space_id: int, timeout: float = 20) -> dict | None:
+        """The engine's line for a closed session: ticks, late ticks, worst lateness."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for m in SUMMARY_LINE.finditer(self.text()):
+                if int(m.group(1)) == space_id:
+                    return {"ticks": int(m.group(2)), "late": int(m.group(3)), "max_late_ms": int(m.group(4))}
+            await asyncio.sleep(0.2)
+        return None
+
+
+# --- the site's accounts ----------------------------------------------------------------------
+def create_spaces(sizes: list[int]) -> list[dict]:
+    """Migrates the (fresh SQLite) database and creates one live space per size: a host and
+    size-1 speakers, all unmuted, each with a logged-in session."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from rooms.models import Participant, Space
+
+    call_command("migrate", verbosity=0, interactive=False)
+    User = get_user_model()
+
+    def login(user) -> str:  # as tests/bench/bench_setup.py does
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+        return session.session_key
+
+    spaces = []
+    for s, size in enumerate(sizes):
+        now = timezone.now()
+        users = [
+            User.objects.create_user(username=f"media_s{s}_u{i}", email=f"media_s{s}_u{i}@example.com", password=None)
+            for i in range(size)
+        ]
+        space = Space.objects.create(
+            title=f"Media benchmark {s}", host=users[0], state=Space.State.LIVE, started_at=now, last_presence_at=now
+        )
+        for i, user in enumerate(users):
+            role = Participant.Role.HOST if i == 0 else Participant.Role.SPEAKER
+            Participant.objects.create(space=space, user=user, role=role, muted=False)
+        spaces.append({"space_id": space.pk, "people": [{"user_id": u.pk, "session": login(u)} for u in users]})
+    return spaces
+
+
+# --- 1 and 2: impulses ------------------------------------------------------------------------
+class PlaylistPoller:
+    """Reads live.m3u8 every 50 ms; notes when each segment is first listed (wall clock)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.listed: dict[int, float] = {}  # seq -> time.time() first seen
+        self.starts: dict[int, float] = {}  # seq -> PROGRAM-DATE-TIME (epoch seconds)
+        self.stopped = False
+
+    async def run(self, max_seconds: float) -> None:
+        deadline = time.monotonic() + max_seconds
+        while not self.stopped and time.monotonic() < deadline:
+            try:
+                text = self.path.read_text()
+            except FileNotFoundError:
+                text = ""
+            now = time.time()
+            pdt = None
+            for line in text.splitlines():
+                if line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
+                    pdt = datetime.fromisoformat(line.split(":", 1)[1]).timestamp()
+                elif line.startswith("seg_"):
+                    seq = int(line[4:10])
+                    if seq not in self.listed:
+                        self.listed[seq] = now
+                        self.starts[seq] = pdt
+            await asyncio.sleep(0.05)
+
+
+def program_onsets(folder: Path, poller: PlaylistPoller) -> list[tuple[float, int, int]]:
+    """Burst onsets in the listed segments: (wall time on the program clock, freq, seq)."""
+    from rooms.media.encode import decode_file
+
+    found = []
+    for seq in sorted(poller.listed):
+        path = folder / f"seg_{seq:06d}.ts"
+        if not path.exists() or poller.starts.get(seq) is None:
+            continue
+        pcm = decode_file(path.read_bytes())
+        detector = BurstDetector()
+        for offset in range(0, len(pcm) - FRAME + 1, FRAME):
+            detector.feed(pcm[offset : offset + FRAME], poller.starts[seq] + offset / SAMPLE_RATE)
+        found += [(t, k, seq) for t, k in detector.onsets]
+    return found
+
+
+def latency_stats(values_s: list[float], sent: int) -> dict:
+    ms = [v * 1000 for v in values_s]
+    return {
+        "sent": sent,
+        "matched": len(ms),
+        "p50_ms": pct(ms, 50),
+        "p95_ms": pct(ms, 95),
+        "p99_ms": pct(ms, 99),
+        "max_ms": max(ms) if ms else None,
+    }
+
+
+async def impulses_through_engine(port: int, space: dict, media_root: Path, count: int, server_log) -> dict:
+    space_id = space["space_id"]
+    host, other = space["people"][0], space["people"][1]
+    wall_offset = time.time() - time.monotonic()
+    sock_a = await RoomSocket.open(port, space_id, host["session"])
+    sock_b = await RoomSocket.open(port, space_id, other["session"])
+    impulse, detector = ImpulseTrack(), BurstDetector()
+    speaker_a = Peer(impulse)
+    speaker_b = Peer(SilentTrack(), on_frame=lambda frame, t: detector.feed(mono(frame), t))
+    folder = media_root / "spaces" / str(space_id) / "program"
+    poller = PlaylistPoller(folder / "live.m3u8")
+    polling = asyncio.ensure_future(poller.run(count * BURST_EVERY_FRAMES * 0.02 + 90))
+    try:
+        await join_site(sock_a, speaker_a)
+        await join_site(sock_b, speaker_b)
+        await speaker_a.connected()
+        await speaker_b.connected()
+        await speaker_b.until(lambda: speaker_b.frames >= 100, 20, "two seconds of mix-minus")
+        impulse.arm(count)
+        await speaker_a.until(lambda: impulse.left == 0, count * BURST_EVERY_FRAMES * 0.02 + 20, "the impulses")
+        await asyncio.sleep(2.0)  # the last burst's way through
+        last_wall = impulse.sends[-1] + wall_offset
+        # Until a segment starting after the last burst is listed: every burst is then out.
+        await speaker_a.until(
+            lambda: any(s and s > last_wall + 0.5 for s in poller.starts.values()), 3 * SEGMENT_SECONDS + 10, "segments"
+        )
+        poller.stopped = True
+        await end_space(sock_a)
+    finally:
+        poller.stopped = True
+        await polling
+        for peer in (speaker_a, speaker_b):
+            await peer.close()
+        for sock in (sock_a, sock_b):
+            await sock.close()
+
+    sends = impulse.sends
+    heard = match(sends, detector.onsets)
+    mouth = latency_stats([heard[i] - sends[i] for i in sorted(heard)], len(sends))
+    # Listener delay: send -> the segment holding the burst first listed in the playlist.
+    sends_wall = [s + wall_offset for s in sends]
+    onsets = await asyncio.get_running_loop().run_in_executor(None, program_onsets, folder, poller)
+    listed: dict[int, float] = {}
+    placed: dict[int, float] = {}
+    for t, k, seq in onsets:
+        for i, _ in match(sends_wall, [(t, k)], slack=0.1).items():
+            delay = poller.listed[seq] - sends_wall[i]
+            if i not in listed or delay < listed[i]:
+                listed[i] = delay
+                placed[i] = t - sends_wall[i]
+    delays = [listed[i] for i in sorted(listed)]
+    listener = {
+        "sent": len(sends),
+        "matched": len(delays),
+        "p50_s": pct(delays, 50),
+        "p95_s": pct(delays, 95),
+        "max_s": max(delays) if delays else None,
+        "segments_listed": len(poller.listed),
+        # Where the burst sits on the program clock after its send (the engine's input side:
+        # aiortc's receive jitter buffer, the mixer's queue and the wait for the next tick).
+        "program_offset_p50_ms": pct([v * 1000 for v in placed.values()], 50),
+        "program_offset_p95_ms": pct([v * 1000 for v in placed.values()], 95),
+    }
+    summary = await server_log.summary(space_id)
+    return {"mouth_to_ear": mouth, "listener": listener, "clock": summary, "space_id": space_id}
+
+
+async def impulses_direct(count: int) -> dict:
+    impulse, detector = ImpulseTrack(), BurstDetector()
+    speaker_a = Peer(impulse)
+    speaker_b = Peer(SilentTrack(), on_frame=lambda frame, t: detector.feed(mono(frame), t))
+    try:
+        await speaker_a.accept(await speaker_b.answer(await speaker_a.offer()))
+        await speaker_a.connected()
+        await speaker_b.connected()
+        await speaker_b.until(lambda: speaker_b.frames >= 100, 20, "two seconds of audio")
+        impulse.arm(count)
+        await speaker_a.until(lambda: impulse.left == 0, count * BURST_EVERY_FRAMES * 0.02 + 20, "the impulses")
+        await asyncio.sleep(2.0)
+    finally:
+        await speaker_a.close()
+        await speaker_b.close()
+    heard = match(impulse.sends, detector.onsets)
+    return latency_stats([heard[i] - impulse.sends[i] for i in sorted(heard)], len(impulse.sends))
+
+
+# --- 3: one 10-speaker space ------------------------------------------------------------------
+def speaker_specs(space: dict) -> list[dict]:
+    return [{"session": p["session"], "freq": 300.0 + 100 * i} for i, p in enumerate(space["people"])]
+
+
+async def load_window(server_pid: int, worker: Worker, seconds: float) -> dict:
+    await worker.event("joined", 180)
+    await asyncio.sleep(3)  # let the joins' handshakes settle
+    rss_start = rss_mb(server_pid)
+    window = CpuWindow({"server": server_pid, "clients": worker.pid, "bench": os.getpid()})
+    await asyncio.sleep(seconds)
+    cpu = window.stop()
+    return {"cpu": cpu, "rss_start_mb": rss_start, "rss_end_mb": rss_mb(server_pid)}
+
+
+async def ten_speakers_site(ctx, space: dict, seconds: float) -> dict:
+    cfg = {"mode": "site", "port": ctx.port, "space_id": space["space_id"], "speakers": speaker_specs(space)}
+    worker = await Worker.start({**cfg, "max_seconds": seconds + 300}, ctx.workdir, "ten-site", ctx.env)
+    try:
+        result = await load_window(ctx.server.pid, worker, seconds)
+        result["clients"] = await worker.finish("end")
+    finally:
+        worker.kill()
+    result["clock"] = await ctx.log.summary(space["space_id"])
+    return result
+
+
+async def ten_speakers_echo(ctx, seconds: float) -> dict:
+    port = free_port()
+    echo = ctx.procs.start(
+        [PY, "-m", "tests.bench.media_echo_server", str(port), str(seconds + 300)], ctx.env, ctx.workdir / "echo.log"
+    )
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, wait_port, port, echo, 30)
+        specs = [{"freq": 300.0 + 100 * i} for i in range(10)]
+        cfg = {"mode": "echo", "port": port, "speakers": specs, "max_seconds": seconds + 300}
+        worker = await Worker.start(cfg, ctx.workdir, "ten-echo", ctx.env)
+        try:
+            result = await load_window(echo.pid, worker, seconds)
+            result["clients"] = await worker.finish("stop")
+        finally:
+            worker.kill()
+    finally:
+        ctx.procs.stop(echo)
+    return result
+
+
+# --- 4: join/leave cycles ---------------------------------------------------------------------
+async def join_leave(ctx, space: dict, cycles: int) -> dict:
+    stay_cfg = {
+        "mode": "site",
+        "port": ctx.port,
+        "space_id": space["space_id"],
+        "speakers": speaker_specs(space)[1:3],
+        "max_seconds": cycles * 5 + 300,
+    }
+    stay = await Worker.start(stay_cfg, ctx.workdir, "cycles-stay", ctx.env)
+    sock = await RoomSocket.open(ctx.port, space["space_id"], space["people"][0]["session"])
+    marks: dict[int, float] = {}
+    first = max(1, cycles // 10)
+    started = time.monotonic()
+    try:
+        await stay.event("joined", 120)
+        for c in range(1, cycles + 1):
+            peer = Peer(OpusToneTrack(440.0))
+            try:
+                await join_site(sock, peer)
+                await peer.connected()
+                await peer.until(lambda p=peer: p.frames >= 3, 10, "audio back")
+            finally:
+                await peer.close()
+            if c == first or c == cycles or c % max(1, cycles // 10) == 0:
+                await asyncio.sleep(0.5)
+                marks[c] = rss_mb(ctx.server.pid)
+        wall = time.monotonic() - started
+        await end_space(sock)
+        await stay.finish("stop")
+    finally:
+        stay.kill()
+        await sock.close()
+    growth = marks[cycles] / marks[first] - 1
+    return {
+        "cycles": cycles,
+        "first_mark": first,
+        "rss_mb": marks,
+        "growth": growth,
+        "seconds_per_cycle": wall / cycles,
+    }
+
+
+# --- 5: spaces per engine ---------------------------------------------------------------------
+async def capacity(ctx, spaces: list[dict], window: float) -> dict:
+    steps = []
+    workers: list[tuple[Worker, dict]] = []
+    reason = f"stopped at {len(spaces)} spaces (the most this run tries)"
+    try:
+        for k, space in enumerate(spaces, start=1):
+            cfg = {
+                "mode": "site",
+                "port": ctx.port,
+                "space_id": space["space_id"],
+                "speakers": speaker_specs(space),
+                "max_seconds": 600,
+            }
+            worker = await Worker.start(cfg, ctx.workdir, f"cap-{k}", ctx.env)
+            workers.append((worker, space))
+            joined = await worker.event("joined", 180)
+            await asyncio.sleep(3)
+            mark = ctx.log.size()
+            before = ctx.log.late_counts(mark)
+            pids = {"server": ctx.server.pid, "bench": os.getpid()}
+            pids.update({f"clients{i}": w.pid for i, (w, _) in enumerate(workers)})
+            cpu_window = CpuWindow(pids)
+            await asyncio.sleep(window)
+            cpu = cpu_window.stop()
+            after = ctx.log.late_counts(ctx.log.size())
+            late = sum(after.get(s["space_id"], 0) - before.get(s["space_id"], 0) for _, s in workers)
+            ticks = k * window / 0.02
+            clients = sum(v for name, v in cpu.items() if name.startswith("clients"))
+            step = {
+                "spaces": k,
+                "join_s": joined["seconds"],
+                "server_cpu": cpu["server"],
+                "clients_cpu": clients,
+                "bench_cpu": cpu["bench"],
+                "other_cpu": cpu["other"],
+                "machine_busy": cpu["machine_busy"],
+                "late_ticks": late,
+                "late_share": late / ticks,
+                "rss_mb": rss_mb(ctx.server.pid),
+            }
+            steps.append(step)
+            log(
+                f"capacity: {k} spaces, server {cpu['server']:.0f}% clients {clients:.0f}% "
+                f"machine {cpu['machine_busy']:.0f}% late ticks {late}"
+            )
+            cores = 100 * (os.cpu_count() or 1)
+            if step["late_share"] > 0.01:
+                reason = f"clock behind at {k} spaces ({late} late ticks in {window:.0f}s)"
+                break
+            if cpu["server"] >= 90:
+                reason = f"server at {cpu['server']:.0f}% of a core at {k} spaces"
+                break
+            if cpu["machine_busy"] >= cores - 10:
+                reason = f"machine saturated at {k} spaces (clients share its {os.cpu_count()} cores)"
+                break
+    finally:
+        closing = []
+        for worker, _ in workers:
+            closing.append(worker.finish("end"))
+        results = await asyncio.gather(*closing, return_exceptions=True)
+        for worker, _ in workers:
+            worker.kill()
+    clocks = {}
+    for _, space in workers:
+        clocks[space["space_id"]] = await ctx.log.summary(space["space_id"], timeout=10)
+    held = [s["spaces"] for s in steps if s["late_share"] <= 0.01 and s["server_cpu"] < 90]
+    first = steps[0]["server_cpu"] if steps else None
+    return {
+        "steps": steps,
+        "held": max(held) if held else 0,
+        "stop_reason": reason,
+        "server_cpu_per_space": first,
+        "extrapolated": int(90 // first) if first else None,  # spaces until 90% of one core
+        "clocks": clocks,
+        "close_errors": [repr(r) for r in results if isinstance(r, Exception)],
+    }
+
+
+# --- the run ----------------------------------------------------------------------------------
+class Context:
+    def __init__(self, procs, server, port, workdir, env, server_log):
+        self.procs, self.server, self.port = procs, server, port
+        self.workdir, self.env, self.log = workdir, env, server_log
+
+
+async def run_phases(ctx, spaces: dict, args, media_root: Path) -> dict:
+    results: dict = {}
+
+    async def phase(name: str, coro, timeout: float):
+        if ctx.server.poll() is not None:
+            results[name] = {"failed": f"server exited with {ctx.server.returncode}"}
+            return
+        log(f"{name} ...")
+        started = time.monotonic()
+        try:
+            results[name] = await asyncio.wait_for(coro, timeout)
+        except Exception as error:  # noqa: BLE001 - report it and go on with the other phases
+            traceback.print_exc()
+            results[name] = {"failed": f"{type(error).__name__}: {error}"}
+        results[name]["wall_s"] = time.monotonic() - started
+        Worker.kill_all()
+
+    await phase(
+        "latency_engine", impulses_through_engine(ctx.port, spaces["latency"], media_root, args.impulses, ctx.log), 180
+    )
+    await phase("latency_direct", impulses_direct(args.impulses), 120)
+    await phase("ten_site", ten_speakers_site(ctx, spaces["ten"], args.window), args.window + 240)
+    await phase("ten_echo", ten_speakers_echo(ctx, args.window), args.window + 240)
+    await phase("cycles", join_leave(ctx, spaces["cycles"], args.cycles), args.cycles * 5 + 180)
+    if args.max_spaces:
+        await phase("capacity", capacity(ctx, spaces["capacity"], args.capacity_window), 900)
+    return results
+
+
+# --- reporting --------------------------------------------------------------------------------
+def fmt(value, spec: str = ".0f", none: str = "-") -> str:
+    return none if value is None else format(value, spec)
+
+
+def ratio(a, b) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def report(results: dict) -> list[dict]:
+    rows = []
+
+    def row(metric, engine, baseline, x, target, ok):
+        rows.append(
+            {
+                "metric": metric,
+                "engine": engine,
+                "baseline": baseline,
+                "ratio": x,
+                "target": target,
+                "verdict": "-" if ok is None else ("OK" if ok else "MISS"),
+            }
+        )
+
+    eng, direct = results.get("latency_engine", {}), results.get("latency_direct", {})
+    if "failed" in eng or "failed" in direct:
+        row("1 mouth-to-ear", eng.get("failed", ""), direct.get("failed", ""), "", "p95 <= 250 ms", False)
+    else:
+        m, d = eng["mouth_to_ear"], direct
+        row(
+            "1 mouth-to-ear p50/p95/p99 ms",
+            f"{fmt(m['p50_ms'])}/{fmt(m['p95_ms'])}/{fmt(m['p99_ms'])} ({m['matched']}/{m['sent']})",
+            f"{fmt(d['p50_ms'])}/{fmt(d['p95_ms'])}/{fmt(d['p99_ms'])} direct ({d['matched']}/{d['sent']})",
+            f"{fmt(ratio(m['p95_ms'], d['p95_ms']), '.2f')}x p95",
+            f"p95 <= {TARGETS['mouth_p95_ms']} ms",
+            m["p95_ms"] is not None and m["p95_ms"] <= TARGETS["mouth_p95_ms"] and m["matched"] == m["sent"],
+        )
+    if "failed" in eng:
+        row("2 listener delay", eng["failed"], "", "", "<= 4 s", False)
+    else:
+        lst = eng["listener"]
+        row(
+            "2 listener delay p50/p95/max s",
+            f"{fmt(lst['p50_s'], '.2f')}/{fmt(lst['p95_s'], '.2f')}/{fmt(lst['max_s'], '.2f')} "
+            f"({lst['matched']}/{lst['sent']})",
+            f"{SEGMENT_SECONDS:.2f} (segment)",
+            f"{fmt(ratio(lst['p95_s'], SEGMENT_SECONDS), '.2f')}x p95",
+            f"<= {TARGETS['listener_s']:.0f} s",
+            lst["max_s"] is not None and lst["max_s"] <= TARGETS["listener_s"] and lst["matched"] == lst["sent"],
+        )
+    site, echo = results.get("ten_site", {}), results.get("ten_echo", {})
+    if "failed" in site or "failed" in echo:
+        row("3 CPU, 10 speakers", site.get("failed", ""), echo.get("failed", ""), "", "<= 50% of a core", False)
+    else:
+        s_cpu, e_cpu = site["cpu"]["server"], echo["cpu"]["server"]
+        row(
+            "3 CPU 10 speakers, % of a core",
+            f"{s_cpu:.1f}",
+            f"{e_cpu:.1f} echo",
+            f"{fmt(ratio(s_cpu, e_cpu), '.2f')}x",
+            f"<= {TARGETS['cpu_pct']}%",
+            s_cpu <= TARGETS["cpu_pct"],
+        )
+        row(
+            "  RSS at end, MB",
+            f"{site['rss_end_mb']:.0f}",
+            f"{echo['rss_end_mb']:.0f} echo",
+            f"{fmt(ratio(site['rss_end_mb'], echo['rss_end_mb']), '.2f')}x",
+            "",
+            None,
+        )
+    cyc = results.get("cycles", {})
+    if "failed" in cyc:
+        row("4 RSS over join/leave", cyc["failed"], "", "", "within 10%", False)
+    elif cyc:
+        first, last = cyc["rss_mb"][cyc["first_mark"]], cyc["rss_mb"][cyc["cycles"]]
+        row(
+            f"4 RSS after {cyc['cycles']} join/leave, MB",
+            f"{last:.1f}",
+            f"{first:.1f} after {cyc['first_mark']}",
+            f"{last / first:.3f}x",
+            "within 10%",
+            abs(cyc["growth"]) <= TARGETS["rss_growth"],
+        )
+    cap = results.get("capacity")
+    if cap is not None:
+        if "failed" in cap:
+            row("5 10-speaker spaces / engine", cap["failed"], "", "", "", None)
+        else:
+            echo_cpu = echo.get("cpu", {}).get("server") if "failed" not in echo else None
+            row(
+                "5 10-speaker spaces / engine",
+                f"held {cap['held']} ({cap['stop_reason']})",
+                f"~{fmt(90 / echo_cpu if echo_cpu else None, '.0f')} echo (extrap.)",
+                f"extrap. {fmt(cap['extrapolated'])} at 90%",
+                "",
+                None,
+            )
+    return rows
+
+
+def print_report(rows: list[dict], results: dict, args) -> None:
+    print()
+    print(f"Media engine benchmark ({'quick' if args.quick else 'full'}), {os.cpu_count()} cores")
+    widths = [32, 40, 30, 20, 18, 7]
+    head = ["metric", "engine (site)", "baseline", "ratio", "target", "verdict"]
+    print(" | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+    print("-+-".join("-" * w for w in widths))
+    for r in rows:
+        cells = [r["metric"], r["engine"], r["baseline"], r["ratio"], r["target"], r["verdict"]]
+        print(" | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)))
+
+    eng = results.get("latency_engine", {})
+    if "listener" in eng:
+        lst = eng["listener"]
+        print()
+        print(
+            f"Where a burst lands on the program clock after its send (engine input side): "
+            f"p50 {fmt(lst['program_offset_p50_ms'])} ms, p95 {fmt(lst['program_offset_p95_ms'])} ms"
+        )
+    print()
+    print("CPU in % of one core over each window; other = everything else on the machine meanwhile")
+    print(f"{'run':<26} {'server':>7} {'clients':>7} {'bench':>6} {'other':>6} {'RSS MB':>13} {'late ticks':>10}")
+    for name, label in (("ten_site", "10 speakers, site"), ("ten_echo", "10 speakers, echo")):
+        r = results.get(name, {})
+        if "cpu" in r:
+            c = r["cpu"]
+            clock = r.get("clock") or {}
+            print(
+                f"{label:<26} {c['server']:>7.1f} {c['clients']:>7.1f} {c['bench']:>6.1f} {c['other']:>6.1f} "
+                f"{r['rss_start_mb']:>6.0f}->{r['rss_end_mb']:<6.0f} {fmt(clock.get('late')):>10}"
+            )
+    cap = results.get("capacity", {})
+    for step in cap.get("steps", []):
+        print(
+            f"{'capacity, ' + str(step['spaces']) + ' spaces':<26} {step['server_cpu']:>7.1f} "
+            f"{step['clients_cpu']:>7.1f} {step['bench_cpu']:>6.1f} {step['other_cpu']:>6.1f} "
+            f"{step['rss_mb']:>13.0f} {step['late_ticks']:>10}"
+        )
+    cyc = results.get("cycles", {})
+    if "rss_mb" in cyc:
+        marks = ", ".join(f"{c}: {v:.1f}" for c, v in cyc["rss_mb"].items())
+        print()
+        print(f"Server RSS (MB) after join/leave cycles: {marks}; {cyc['seconds_per_cycle']:.2f} s per cycle")
+    failed = [name for name, r in results.items() if "failed" in r]
+    if failed:
+        print()
+        for name in failed:
+            print(f"FAILED {name}: {results[name]['failed']}")
+    print()
+
+
+# --- main -------------------------------------------------------------------------------------
+def _terminate(signum, frame):
+    raise KeyboardInterrupt()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 12 impulses, 10 s windows, 20 cycles")
+    parser.add_argument("--impulses", type=int, help="impulses per latency run (default 50; quick 12)")
+    parser.add_argument("--window", type=float, help="CPU window with 10 speakers, s (default 30; quick 10)")
+    parser.add_argument("--cycles", type=int, help="join/leave cycles (default 200; quick 20)")
+    parser.add_argument("--max-spaces", type=int, help="most 10-speaker spaces to try (default 6; quick 2; 0 skips)")
+    parser.add_argument("--capacity-window", type=float, help="window per capacity step, s (default 10; quick 5)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, media, logs)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.worker:
+        asyncio.run(worker_main(json.loads(Path(args.worker).read_text())))
+        return 0
+
+    quick = args.quick
+    args.impulses = args.impulses or (12 if quick else 50)
+    args.window = args.window or (10.0 if quick else 30.0)
+    args.cycles = args.cycles or (20 if quick else 200)
+    args.max_spaces = args.max_spaces if args.max_spaces is not None else (2 if quick else 6)
+    args.capacity_window = args.capacity_window or (5.0 if quick else 10.0)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="media_engine-", dir=RESULTS))
+    media_root = workdir / "media"
+    env = {k: v for k, v in os.environ.items()}
+    for name in ("DATABASE_URL", "REDIS_URL", "CHANNEL_LAYER_URL", "CELERY_BROKER_URL", "AWS_STORAGE_BUCKET_NAME"):
+        env.pop(name, None)  # the embedded setup: SQLite, in-memory channel layer, local media
+    env.pop("DJANGO_DEBUG", None)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "ROUNDTABLE_VAR_DIR": str(workdir / "var"),
+            "SQLITE_PATH": str(workdir / "bench.sqlite3"),
+            "MEDIA_ROOT": str(media_root),
+            "MEDIA_ENGINE_MODE": "embedded",
+            "MEDIA_ICE_ADDRESSES": "127.0.0.1",  # every WebRTC connection stays on loopback
+            "MEDIA_ICE_SERVERS": "[]",
+            "MEDIA_SEGMENT_SECONDS": str(SEGMENT_SECONDS),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    os.environ.clear()
+    os.environ.update(env)
+
+    procs = Processes()
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    started = time.monotonic()
+    results: dict = {}
+    return_code = 0
+    try:
+        log(f"setting up the database in {workdir}")
+        sizes = [2, 10, 3] + [10] * args.max_spaces
+        made = create_spaces(sizes)
+        spaces = {"latency": made[0], "ten": made[1], "cycles": made[2], "capacity": made[3:]}
+
+        from django.conf import settings
+
+        from rooms.media.ice import limit_host_addresses
+
+        assert settings.MEDIA_ENGINE["ICE_ADDRESSES"] == ["127.0.0.1"], "WebRTC must stay on loopback"
+        limit_host_addresses()
+
+        port = free_port()
+        server_log = ServerLog(workdir / "daphne.log")
+        server = procs.start(
+            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            env,
+            server_log.path,
+        )
+        wait_port(port, server)
+        log(f"site on port {port} (daphne pid {server.pid})")
+        ctx = Context(procs, server, port, workdir, env, server_log)
+        results = asyncio.run(run_phases(ctx, spaces, args, media_root))
+    except KeyboardInterrupt:
+        log("interrupted")
+        return_code = 130
+    except Exception:  # noqa: BLE001 - report what ran, then fail
+        traceback.print_exc()
+        return_code = 1
+    finally:
+        Worker.kill_all()
+        procs.stop_all()
+        signal.signal(signal.SIGTERM, previous)
+
+    rows = report(results)
+    print_report(rows, results, args)
+    payload = {
+        "command": " ".join([Path(PY).name, "-m", "tests.bench.media_engine", *sys.argv[1:]]),
+        "settings": {k: v for k, v in vars(args).items() if k != "worker"},
+        "machine": {"cpus": os.cpu_count(), "loadavg_end": os.getloadavg()},
+        "wall_s": time.monotonic() - started,
+        "targets": TARGETS,
+        "table": rows,
+        "results": results,
+    }
+    out = RESULTS / "media_engine.json"
+    out.write_text(json.dumps(payload, indent=1, default=str))
+    log(f"results in {out}; wall time {payload['wall_s']:.0f}s")
+    if args.keep:
+        log(f"kept {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if any("failed" in r for r in results.values()):
+        return_code = return_code or 1
+    return return_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
