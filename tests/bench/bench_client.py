@@ -593,8 +593,11 @@ async def run(cfg: dict) -> dict:
     log(f"connected {n_ok}/{n} in {connect_s:.1f}s ({n - n_ok} failed)")
 
     # 3. let the joins' batches settle, then measure memory and start the clock
+    idle0, idle_t0 = proc_cpu_s(server_pid), time.monotonic()
     await asyncio.sleep(cfg["settle_s"])
     out["server_rss_connected_mb"] = proc_rss_mb(server_pid)
+    # What the server burns with everyone connected and nothing happening (pings, timers).
+    out["server_cpu_idle_share"] = ((proc_cpu_s(server_pid) or 0) - (idle0 or 0)) / (time.monotonic() - idle_t0)
 
     # 4. events at a fixed pace
     interval = cfg["interval"]

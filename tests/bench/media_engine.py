@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import fractions
 import json
+import logging
 import os
 import re
 import shutil
@@ -35,6 +36,7 @@ import av
 import numpy as np
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
+from aiortc.rtp import is_rtcp
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -61,6 +63,7 @@ TARGETS = {"mouth_p95_ms": 250, "listener_s": 4.0, "cpu_pct": 50, "rss_growth": 
 SUMMARY_LINE = re.compile(r"space (\d+) closed: (\d+) ticks, (\d+) late \(max (\d+) ms\)")
 LATE_LINE = re.compile(r"space (\d+): mixing clock behind: (\d+) of (\d+) ticks late \(max (\d+) ms\)")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+LATE_LOG_SECONDS = 5.0  # rooms.media.session.LATE_LOG_EVERY_SECONDS
 
 
 def log(msg: str) -> None:
@@ -574,6 +577,8 @@ def create_spaces(sizes: list[int]) -> list[dict]:
     from rooms.models import Participant, Space
 
     call_command("migrate", verbosity=0, interactive=False)
+    for noisy in ("aioice", "aiortc"):  # one INFO line per ICE check otherwise
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     User = get_user_model()
 
     def login(user) -> str:  # as tests/bench/bench_setup.py does
@@ -609,6 +614,7 @@ class PlaylistPoller:
         self.path = path
         self.listed: dict[int, float] = {}  # seq -> time.time() first seen
         self.starts: dict[int, float] = {}  # seq -> PROGRAM-DATE-TIME (epoch seconds)
+        self.ends: dict[int, float] = {}  # seq -> its start + EXTINF
         self.stopped = False
 
     async def run(self, max_seconds: float) -> None:
@@ -619,15 +625,19 @@ class PlaylistPoller:
             except FileNotFoundError:
                 text = ""
             now = time.time()
-            pdt = None
+            pdt = duration = None
             for line in text.splitlines():
                 if line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
                     pdt = datetime.fromisoformat(line.split(":", 1)[1]).timestamp()
+                elif line.startswith("#EXTINF:"):
+                    duration = float(line[8:].split(",")[0])
                 elif line.startswith("seg_"):
                     seq = int(line[4:10])
                     if seq not in self.listed:
                         self.listed[seq] = now
                         self.starts[seq] = pdt
+                        if pdt is not None and duration is not None:
+                            self.ends[seq] = pdt + duration
             await asyncio.sleep(0.05)
 
 
@@ -660,32 +670,65 @@ def latency_stats(values_s: list[float], sent: int) -> dict:
     }
 
 
-async def impulses_through_engine(port: int, space: dict, media_root: Path, count: int, server_log) -> dict:
+class DropNextRtp:
+    """Loses the next RTP packet a peer sends, once, as a network would."""
+
+    def __init__(self, peer: Peer):
+        self.done = False
+        self.transport = peer.pc.getSenders()[0].transport
+        self.send = self.transport._send_rtp
+        self.transport._send_rtp = self._send  # the sender looks it up on each packet
+
+    async def _send(self, data: bytes) -> None:
+        if not self.done and not is_rtcp(data):
+            self.done = True
+            del self.transport._send_rtp  # back to the class's own method
+            return
+        await self.send(data)
+
+
+async def fire(speaker_a: Peer, speaker_b: Peer, impulse: ImpulseTrack, count: int, lose: bool, pids: dict) -> dict:
+    """Once audio flows A -> B: optionally lose one of A's packets, then send the impulses."""
+    await speaker_a.connected()
+    await speaker_b.connected()
+    await speaker_b.until(lambda: speaker_b.frames >= 100, 20, "two seconds of audio at B")
+    if lose:
+        lost = DropNextRtp(speaker_a)
+        await speaker_a.until(lambda: lost.done, 5, "the lost packet")
+        await asyncio.sleep(1.0)  # aiortc's buffer waits 16 packets (320 ms) after a loss
+    window = CpuWindow(pids)
+    impulse.arm(count)
+    await speaker_a.until(lambda: impulse.left == 0, count * BURST_EVERY_FRAMES * 0.02 + 20, "the impulses")
+    await asyncio.sleep(2.0)  # the last burst's way through
+    return window.stop()
+
+
+async def impulses_through_engine(ctx, space: dict, media_root: Path, count: int, lose: bool = False) -> dict:
+    """Speaker A (the host) sends impulses, speaker B hears them in its mix-minus; unless
+    `lose`, the program's playlist is polled for the listener delay."""
     space_id = space["space_id"]
     host, other = space["people"][0], space["people"][1]
     wall_offset = time.time() - time.monotonic()
-    sock_a = await RoomSocket.open(port, space_id, host["session"])
-    sock_b = await RoomSocket.open(port, space_id, other["session"])
+    sock_a = await RoomSocket.open(ctx.port, space_id, host["session"])
+    sock_b = await RoomSocket.open(ctx.port, space_id, other["session"])
     impulse, detector = ImpulseTrack(), BurstDetector()
     speaker_a = Peer(impulse)
     speaker_b = Peer(SilentTrack(), on_frame=lambda frame, t: detector.feed(mono(frame), t))
     folder = media_root / "spaces" / str(space_id) / "program"
     poller = PlaylistPoller(folder / "live.m3u8")
-    polling = asyncio.ensure_future(poller.run(count * BURST_EVERY_FRAMES * 0.02 + 90))
+    polling = asyncio.ensure_future(poller.run(0 if lose else count * BURST_EVERY_FRAMES * 0.02 + 90))
     try:
         await join_site(sock_a, speaker_a)
         await join_site(sock_b, speaker_b)
-        await speaker_a.connected()
-        await speaker_b.connected()
-        await speaker_b.until(lambda: speaker_b.frames >= 100, 20, "two seconds of mix-minus")
-        impulse.arm(count)
-        await speaker_a.until(lambda: impulse.left == 0, count * BURST_EVERY_FRAMES * 0.02 + 20, "the impulses")
-        await asyncio.sleep(2.0)  # the last burst's way through
-        last_wall = impulse.sends[-1] + wall_offset
-        # Until a segment starting after the last burst is listed: every burst is then out.
-        await speaker_a.until(
-            lambda: any(s and s > last_wall + 0.5 for s in poller.starts.values()), 3 * SEGMENT_SECONDS + 10, "segments"
-        )
+        cpu = await fire(speaker_a, speaker_b, impulse, count, lose, {"server": ctx.server.pid, "bench": os.getpid()})
+        if not lose:
+            # Until a segment starting after the last burst is listed: every burst is then out.
+            last_wall = impulse.sends[-1] + wall_offset
+            await speaker_a.until(
+                lambda: any(s and s > last_wall + 0.5 for s in poller.starts.values()),
+                3 * SEGMENT_SECONDS + 10,
+                "segments",
+            )
         poller.stopped = True
         await end_space(sock_a)
     finally:
@@ -698,7 +741,14 @@ async def impulses_through_engine(port: int, space: dict, media_root: Path, coun
 
     sends = impulse.sends
     heard = match(sends, detector.onsets)
-    mouth = latency_stats([heard[i] - sends[i] for i in sorted(heard)], len(sends))
+    result = {
+        "mouth_to_ear": latency_stats([heard[i] - sends[i] for i in sorted(heard)], len(sends)),
+        "clock": await ctx.log.summary(space_id),
+        "space_id": space_id,
+        "cpu": cpu,
+    }
+    if lose:
+        return result
     # Listener delay: send -> the segment holding the burst first listed in the playlist.
     sends_wall = [s + wall_offset for s in sends]
     onsets = await asyncio.get_running_loop().run_in_executor(None, program_onsets, folder, poller)
@@ -711,39 +761,39 @@ async def impulses_through_engine(port: int, space: dict, media_root: Path, coun
                 listed[i] = delay
                 placed[i] = t - sends_wall[i]
     delays = [listed[i] for i in sorted(listed)]
-    listener = {
+    # How long after a segment's last sample (on the program clock) it was listed: encoding,
+    # writing and the 50 ms poll; the rest of a listener's delay is waiting for the segment.
+    closed = [(poller.listed[seq] - poller.ends[seq]) * 1000 for seq in poller.listed if seq in poller.ends]
+    result["listener"] = {
         "sent": len(sends),
         "matched": len(delays),
         "p50_s": pct(delays, 50),
         "p95_s": pct(delays, 95),
         "max_s": max(delays) if delays else None,
         "segments_listed": len(poller.listed),
-        # Where the burst sits on the program clock after its send (the engine's input side:
-        # aiortc's receive jitter buffer, the mixer's queue and the wait for the next tick).
+        "listed_after_segment_end_p50_ms": pct(closed, 50),
+        "listed_after_segment_end_max_ms": max(closed) if closed else None,
+        # Where the burst sits on the program clock after its send: the engine's input side
+        # (receive buffer, the mixer's queue, the wait for the next tick) plus AAC's delay.
         "program_offset_p50_ms": pct([v * 1000 for v in placed.values()], 50),
         "program_offset_p95_ms": pct([v * 1000 for v in placed.values()], 95),
     }
-    summary = await server_log.summary(space_id)
-    return {"mouth_to_ear": mouth, "listener": listener, "clock": summary, "space_id": space_id}
+    return result
 
 
-async def impulses_direct(count: int) -> dict:
+async def impulses_direct(count: int, lose: bool = False) -> dict:
+    """The baseline: the same impulses over one aiortc connection A -> B, no engine."""
     impulse, detector = ImpulseTrack(), BurstDetector()
     speaker_a = Peer(impulse)
     speaker_b = Peer(SilentTrack(), on_frame=lambda frame, t: detector.feed(mono(frame), t))
     try:
         await speaker_a.accept(await speaker_b.answer(await speaker_a.offer()))
-        await speaker_a.connected()
-        await speaker_b.connected()
-        await speaker_b.until(lambda: speaker_b.frames >= 100, 20, "two seconds of audio")
-        impulse.arm(count)
-        await speaker_a.until(lambda: impulse.left == 0, count * BURST_EVERY_FRAMES * 0.02 + 20, "the impulses")
-        await asyncio.sleep(2.0)
+        cpu = await fire(speaker_a, speaker_b, impulse, count, lose, {"bench": os.getpid()})
     finally:
         await speaker_a.close()
         await speaker_b.close()
     heard = match(impulse.sends, detector.onsets)
-    return latency_stats([heard[i] - impulse.sends[i] for i in sorted(heard)], len(impulse.sends))
+    return {**latency_stats([heard[i] - impulse.sends[i] for i in sorted(heard)], len(impulse.sends)), "cpu": cpu}
 
 
 # --- 3: one 10-speaker space ------------------------------------------------------------------
@@ -751,21 +801,37 @@ def speaker_specs(space: dict) -> list[dict]:
     return [{"session": p["session"], "freq": 300.0 + 100 * i} for i, p in enumerate(space["people"])]
 
 
-async def load_window(server_pid: int, worker: Worker, seconds: float) -> dict:
+def start_profile(pid: int, seconds: float, path: Path):
+    """py-spy (--profile): raw collapsed stacks of `pid` for `seconds`; it stops by itself."""
+    import subprocess
+
+    spy = shutil.which("py-spy") or str(BIN / "py-spy")
+    args = ["record", "--pid", str(pid), "--rate", "100", "--nonblocking", "--threads", "--format", "raw"]
+    args += ["--output", str(path), "--duration", str(int(seconds))]
+    return subprocess.Popen([spy, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def load_window(server_pid: int, worker: Worker, seconds: float, profile: Path | None = None) -> dict:
     await worker.event("joined", 180)
     await asyncio.sleep(3)  # let the joins' handshakes settle
     rss_start = rss_mb(server_pid)
+    spy = start_profile(server_pid, seconds, profile) if profile else None
     window = CpuWindow({"server": server_pid, "clients": worker.pid, "bench": os.getpid()})
     await asyncio.sleep(seconds)
     cpu = window.stop()
-    return {"cpu": cpu, "rss_start_mb": rss_start, "rss_end_mb": rss_mb(server_pid)}
+    result = {"cpu": cpu, "rss_start_mb": rss_start, "rss_end_mb": rss_mb(server_pid)}
+    if spy is not None:
+        await asyncio.get_running_loop().run_in_executor(None, spy.wait, 30)
+        result["profile"] = str(profile)
+    return result
 
 
 async def ten_speakers_site(ctx, space: dict, seconds: float) -> dict:
     cfg = {"mode": "site", "port": ctx.port, "space_id": space["space_id"], "speakers": speaker_specs(space)}
     worker = await Worker.start({**cfg, "max_seconds": seconds + 300}, ctx.workdir, "ten-site", ctx.env)
     try:
-        result = await load_window(ctx.server.pid, worker, seconds)
+        profile = RESULTS / "media_engine-profile-site.txt" if ctx.profile else None
+        result = await load_window(ctx.server.pid, worker, seconds, profile)
         result["clients"] = await worker.finish("end")
     finally:
         worker.kill()
@@ -784,7 +850,8 @@ async def ten_speakers_echo(ctx, seconds: float) -> dict:
         cfg = {"mode": "echo", "port": port, "speakers": specs, "max_seconds": seconds + 300}
         worker = await Worker.start(cfg, ctx.workdir, "ten-echo", ctx.env)
         try:
-            result = await load_window(echo.pid, worker, seconds)
+            profile = RESULTS / "media_engine-profile-echo.txt" if ctx.profile else None
+            result = await load_window(echo.pid, worker, seconds, profile)
             result["clients"] = await worker.finish("stop")
         finally:
             worker.kill()
@@ -853,14 +920,17 @@ async def capacity(ctx, spaces: list[dict], window: float) -> dict:
             worker = await Worker.start(cfg, ctx.workdir, f"cap-{k}", ctx.env)
             workers.append((worker, space))
             joined = await worker.event("joined", 180)
-            await asyncio.sleep(3)
-            mark = ctx.log.size()
-            before = ctx.log.late_counts(mark)
+            # The engine logs late ticks at most every LATE_LOG_SECONDS per space: wait that
+            # long so that the joins' lateness is in the log before the window's first count,
+            # and again after the window so that the window's is in before the second.
+            await asyncio.sleep(LATE_LOG_SECONDS + 1)
+            before = ctx.log.late_counts(ctx.log.size())
             pids = {"server": ctx.server.pid, "bench": os.getpid()}
             pids.update({f"clients{i}": w.pid for i, (w, _) in enumerate(workers)})
             cpu_window = CpuWindow(pids)
             await asyncio.sleep(window)
             cpu = cpu_window.stop()
+            await asyncio.sleep(LATE_LOG_SECONDS + 0.5)
             after = ctx.log.late_counts(ctx.log.size())
             late = sum(after.get(s["space_id"], 0) - before.get(s["space_id"], 0) for _, s in workers)
             ticks = k * window / 0.02
@@ -909,7 +979,6 @@ async def capacity(ctx, spaces: list[dict], window: float) -> dict:
         "held": max(held) if held else 0,
         "stop_reason": reason,
         "server_cpu_per_space": first,
-        "extrapolated": int(90 // first) if first else None,  # spaces until 90% of one core
         "clocks": clocks,
         "close_errors": [repr(r) for r in results if isinstance(r, Exception)],
     }
@@ -920,6 +989,7 @@ class Context:
     def __init__(self, procs, server, port, workdir, env, server_log):
         self.procs, self.server, self.port = procs, server, port
         self.workdir, self.env, self.log = workdir, env, server_log
+        self.profile = False
 
 
 async def run_phases(ctx, spaces: dict, args, media_root: Path) -> dict:
@@ -939,14 +1009,19 @@ async def run_phases(ctx, spaces: dict, args, media_root: Path) -> dict:
         results[name]["wall_s"] = time.monotonic() - started
         Worker.kill_all()
 
-    await phase(
-        "latency_engine", impulses_through_engine(ctx.port, spaces["latency"], media_root, args.impulses, ctx.log), 180
-    )
-    await phase("latency_direct", impulses_direct(args.impulses), 120)
-    await phase("ten_site", ten_speakers_site(ctx, spaces["ten"], args.window), args.window + 240)
-    await phase("ten_echo", ten_speakers_echo(ctx, args.window), args.window + 240)
-    await phase("cycles", join_leave(ctx, spaces["cycles"], args.cycles), args.cycles * 5 + 180)
-    if args.max_spaces:
+    if "latency" in args.phases:
+        await phase("latency_engine", impulses_through_engine(ctx, spaces["latency"], media_root, args.impulses), 180)
+        await phase("latency_direct", impulses_direct(args.impulses), 120)
+        if args.loss_impulses:
+            engine = impulses_through_engine(ctx, spaces["loss"], media_root, args.loss_impulses, lose=True)
+            await phase("loss_engine", engine, 120)
+            await phase("loss_direct", impulses_direct(args.loss_impulses, lose=True), 120)
+    if "cpu" in args.phases:
+        await phase("ten_site", ten_speakers_site(ctx, spaces["ten"], args.window), args.window + 240)
+        await phase("ten_echo", ten_speakers_echo(ctx, args.window), args.window + 240)
+    if "cycles" in args.phases:
+        await phase("cycles", join_leave(ctx, spaces["cycles"], args.cycles), args.cycles * 5 + 180)
+    if "capacity" in args.phases and args.max_spaces:
         await phase("capacity", capacity(ctx, spaces["capacity"], args.capacity_window), 900)
     return results
 
@@ -961,9 +1036,11 @@ def ratio(a, b) -> float | None:
 
 
 def report(results: dict) -> list[dict]:
+    """The summary table: one row per measurement that ran."""
     rows = []
 
     def row(metric, engine, baseline, x, target, ok):
+        verdict = "-" if ok is None else ("OK" if ok else "MISS")
         rows.append(
             {
                 "metric": metric,
@@ -971,105 +1048,140 @@ def report(results: dict) -> list[dict]:
                 "baseline": baseline,
                 "ratio": x,
                 "target": target,
-                "verdict": "-" if ok is None else ("OK" if ok else "MISS"),
+                **{"verdict": verdict},
             }
         )
 
-    eng, direct = results.get("latency_engine", {}), results.get("latency_direct", {})
-    if "failed" in eng or "failed" in direct:
-        row("1 mouth-to-ear", eng.get("failed", ""), direct.get("failed", ""), "", "p95 <= 250 ms", False)
-    else:
+    def failed(metric, *parts, target=""):
+        reasons = "; ".join(p["failed"] for p in parts if "failed" in p)
+        row(metric, f"FAILED: {reasons}", "", "", target, False)
+
+    def mouth(metric, eng_name, direct_name, target):
+        eng, direct = results.get(eng_name), results.get(direct_name)
+        if eng is None and direct is None:
+            return
+        eng, direct = eng or {"failed": "not run"}, direct or {"failed": "not run"}
+        if "failed" in eng or "failed" in direct:
+            failed(metric, eng, direct, target=target)
+            return
         m, d = eng["mouth_to_ear"], direct
+        ok = None
+        if target:
+            ok = m["p95_ms"] is not None and m["p95_ms"] <= TARGETS["mouth_p95_ms"] and m["matched"] == m["sent"]
         row(
-            "1 mouth-to-ear p50/p95/p99 ms",
-            f"{fmt(m['p50_ms'])}/{fmt(m['p95_ms'])}/{fmt(m['p99_ms'])} ({m['matched']}/{m['sent']})",
+            metric,
+            f"{fmt(m['p50_ms'])}/{fmt(m['p95_ms'])}/{fmt(m['p99_ms'])} ({m['matched']}/{m['sent']} heard)",
             f"{fmt(d['p50_ms'])}/{fmt(d['p95_ms'])}/{fmt(d['p99_ms'])} direct ({d['matched']}/{d['sent']})",
             f"{fmt(ratio(m['p95_ms'], d['p95_ms']), '.2f')}x p95",
-            f"p95 <= {TARGETS['mouth_p95_ms']} ms",
-            m["p95_ms"] is not None and m["p95_ms"] <= TARGETS["mouth_p95_ms"] and m["matched"] == m["sent"],
+            target,
+            ok,
         )
-    if "failed" in eng:
-        row("2 listener delay", eng["failed"], "", "", "<= 4 s", False)
-    else:
+
+    mouth("1 mouth-to-ear p50/p95/p99 ms", "latency_engine", "latency_direct", f"p95 <= {TARGETS['mouth_p95_ms']} ms")
+    mouth("1b same, after 1 lost packet", "loss_engine", "loss_direct", "")
+
+    eng = results.get("latency_engine")
+    if eng is not None and "failed" in eng:
+        failed("2 listener delay", eng, target=f"<= {TARGETS['listener_s']:.0f} s")
+    elif eng is not None:
         lst = eng["listener"]
         row(
             "2 listener delay p50/p95/max s",
             f"{fmt(lst['p50_s'], '.2f')}/{fmt(lst['p95_s'], '.2f')}/{fmt(lst['max_s'], '.2f')} "
-            f"({lst['matched']}/{lst['sent']})",
-            f"{SEGMENT_SECONDS:.2f} (segment)",
+            f"({lst['matched']}/{lst['sent']} found)",
+            f"{SEGMENT_SECONDS:.2f} (segment length)",
             f"{fmt(ratio(lst['p95_s'], SEGMENT_SECONDS), '.2f')}x p95",
             f"<= {TARGETS['listener_s']:.0f} s",
             lst["max_s"] is not None and lst["max_s"] <= TARGETS["listener_s"] and lst["matched"] == lst["sent"],
         )
-    site, echo = results.get("ten_site", {}), results.get("ten_echo", {})
-    if "failed" in site or "failed" in echo:
-        row("3 CPU, 10 speakers", site.get("failed", ""), echo.get("failed", ""), "", "<= 50% of a core", False)
-    else:
-        s_cpu, e_cpu = site["cpu"]["server"], echo["cpu"]["server"]
-        row(
-            "3 CPU 10 speakers, % of a core",
-            f"{s_cpu:.1f}",
-            f"{e_cpu:.1f} echo",
-            f"{fmt(ratio(s_cpu, e_cpu), '.2f')}x",
-            f"<= {TARGETS['cpu_pct']}%",
-            s_cpu <= TARGETS["cpu_pct"],
-        )
-        row(
-            "  RSS at end, MB",
-            f"{site['rss_end_mb']:.0f}",
-            f"{echo['rss_end_mb']:.0f} echo",
-            f"{fmt(ratio(site['rss_end_mb'], echo['rss_end_mb']), '.2f')}x",
-            "",
-            None,
-        )
-    cyc = results.get("cycles", {})
-    if "failed" in cyc:
-        row("4 RSS over join/leave", cyc["failed"], "", "", "within 10%", False)
-    elif cyc:
+
+    site, echo = results.get("ten_site"), results.get("ten_echo")
+    if site is not None or echo is not None:
+        site, echo = site or {"failed": "not run"}, echo or {"failed": "not run"}
+        if "failed" in site or "failed" in echo:
+            failed("3 CPU, 10 speakers", site, echo, target=f"<= {TARGETS['cpu_pct']}% of a core")
+        else:
+            s_cpu, e_cpu = site["cpu"]["server"], echo["cpu"]["server"]
+            row(
+                "3 CPU 10 speakers, % of a core",
+                f"{s_cpu:.1f}",
+                f"{e_cpu:.1f} (aiortc echo)",
+                f"{fmt(ratio(s_cpu, e_cpu), '.2f')}x",
+                f"<= {TARGETS['cpu_pct']}%",
+                s_cpu <= TARGETS["cpu_pct"],
+            )
+            row(
+                "  server RSS at end, MB",
+                f"{site['rss_end_mb']:.0f}",
+                f"{echo['rss_end_mb']:.0f} (aiortc echo)",
+                f"{fmt(ratio(site['rss_end_mb'], echo['rss_end_mb']), '.2f')}x",
+                "",
+                None,
+            )
+
+    cyc = results.get("cycles")
+    if cyc is not None and "failed" in cyc:
+        failed("4 RSS over join/leave", cyc, target="within 10%")
+    elif cyc is not None:
         first, last = cyc["rss_mb"][cyc["first_mark"]], cyc["rss_mb"][cyc["cycles"]]
         row(
             f"4 RSS after {cyc['cycles']} join/leave, MB",
             f"{last:.1f}",
-            f"{first:.1f} after {cyc['first_mark']}",
+            f"{first:.1f} after cycle {cyc['first_mark']}",
             f"{last / first:.3f}x",
             "within 10%",
             abs(cyc["growth"]) <= TARGETS["rss_growth"],
         )
+
     cap = results.get("capacity")
-    if cap is not None:
-        if "failed" in cap:
-            row("5 10-speaker spaces / engine", cap["failed"], "", "", "", None)
-        else:
-            echo_cpu = echo.get("cpu", {}).get("server") if "failed" not in echo else None
-            row(
-                "5 10-speaker spaces / engine",
-                f"held {cap['held']} ({cap['stop_reason']})",
-                f"~{fmt(90 / echo_cpu if echo_cpu else None, '.0f')} echo (extrap.)",
-                f"extrap. {fmt(cap['extrapolated'])} at 90%",
-                "",
-                None,
-            )
+    if cap is not None and "failed" in cap:
+        failed("5 10-speaker spaces / engine", cap)
+    elif cap is not None:
+        # What one core would hold at 90%, from the 30 s window of measurement 3.
+        site_cpu = (site or {}).get("cpu", {}).get("server")
+        echo_cpu = (echo or {}).get("cpu", {}).get("server")
+        row(
+            "5 10-speaker spaces / engine",
+            f"{cap['held']} held; {cap['stop_reason']}",
+            f"~{fmt(90 / echo_cpu if echo_cpu else None, '.1f')} (echo, 90% of a core)",
+            f"engine ~{fmt(90 / site_cpu if site_cpu else None, '.1f')} at 90%",
+            "",
+            None,
+        )
     return rows
 
 
 def print_report(rows: list[dict], results: dict, args) -> None:
     print()
     print(f"Media engine benchmark ({'quick' if args.quick else 'full'}), {os.cpu_count()} cores")
-    widths = [32, 40, 30, 20, 18, 7]
     head = ["metric", "engine (site)", "baseline", "ratio", "target", "verdict"]
+    keys = ["metric", "engine", "baseline", "ratio", "target", "verdict"]
+    widths = [max([len(h)] + [len(str(r[k])) for r in rows]) for h, k in zip(head, keys, strict=True)]
     print(" | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
     print("-+-".join("-" * w for w in widths))
     for r in rows:
         cells = [r["metric"], r["engine"], r["baseline"], r["ratio"], r["target"], r["verdict"]]
         print(" | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)))
 
-    eng = results.get("latency_engine", {})
+    eng, direct = results.get("latency_engine", {}), results.get("latency_direct", {})
     if "listener" in eng:
         lst = eng["listener"]
         print()
         print(
-            f"Where a burst lands on the program clock after its send (engine input side): "
-            f"p50 {fmt(lst['program_offset_p50_ms'])} ms, p95 {fmt(lst['program_offset_p95_ms'])} ms"
+            f"Where a burst lands on the program clock after its send (engine input side, includes AAC's "
+            f"1024-sample encoder delay): p50 {fmt(lst['program_offset_p50_ms'])} ms, "
+            f"p95 {fmt(lst['program_offset_p95_ms'])} ms"
+        )
+        print(
+            f"A segment is listed {fmt(lst['listed_after_segment_end_p50_ms'])} ms (p50; max "
+            f"{fmt(lst['listed_after_segment_end_max_ms'])} ms) after its last sample on the program clock; "
+            f"the rest of the listener delay is the wait for the segment to fill"
+        )
+        clock = eng.get("clock") or {}
+        print(
+            f"Impulse runs: server {eng['cpu']['server']:.0f}% of a core, other processes "
+            f"{eng['cpu']['other']:.0f}% (engine run) / {fmt(direct.get('cpu', {}).get('other'))}% (direct run); "
+            f"engine clock {fmt(clock.get('late'))} late ticks of {fmt(clock.get('ticks'))}"
         )
     print()
     print("CPU in % of one core over each window; other = everything else on the machine meanwhile")
@@ -1112,10 +1224,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smoke run: 12 impulses, 10 s windows, 20 cycles")
     parser.add_argument("--impulses", type=int, help="impulses per latency run (default 50; quick 12)")
+    parser.add_argument(
+        "--loss-impulses", type=int, help="impulses after one lost packet (default 20; quick 6; 0 skips)"
+    )
     parser.add_argument("--window", type=float, help="CPU window with 10 speakers, s (default 30; quick 10)")
     parser.add_argument("--cycles", type=int, help="join/leave cycles (default 200; quick 20)")
     parser.add_argument("--max-spaces", type=int, help="most 10-speaker spaces to try (default 6; quick 2; 0 skips)")
     parser.add_argument("--capacity-window", type=float, help="window per capacity step, s (default 10; quick 5)")
+    parser.add_argument(
+        "--phases", default="latency,cpu,cycles,capacity", help="which to run (default all), comma-separated"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy the servers during the 10-speaker windows (results/media_engine-profile-*.txt; skews CPU)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, media, logs)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -1126,10 +1249,12 @@ def main() -> int:
 
     quick = args.quick
     args.impulses = args.impulses or (12 if quick else 50)
+    args.loss_impulses = args.loss_impulses if args.loss_impulses is not None else (6 if quick else 20)
     args.window = args.window or (10.0 if quick else 30.0)
     args.cycles = args.cycles or (20 if quick else 200)
     args.max_spaces = args.max_spaces if args.max_spaces is not None else (2 if quick else 6)
     args.capacity_window = args.capacity_window or (5.0 if quick else 10.0)
+    args.phases = {name.strip() for name in args.phases.split(",") if name.strip()}
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="media_engine-", dir=RESULTS))
@@ -1161,9 +1286,9 @@ def main() -> int:
     return_code = 0
     try:
         log(f"setting up the database in {workdir}")
-        sizes = [2, 10, 3] + [10] * args.max_spaces
+        sizes = [2, 2, 10, 3] + [10] * args.max_spaces
         made = create_spaces(sizes)
-        spaces = {"latency": made[0], "ten": made[1], "cycles": made[2], "capacity": made[3:]}
+        spaces = {"latency": made[0], "loss": made[1], "ten": made[2], "cycles": made[3], "capacity": made[4:]}
 
         from django.conf import settings
 
@@ -1182,6 +1307,7 @@ def main() -> int:
         wait_port(port, server)
         log(f"site on port {port} (daphne pid {server.pid})")
         ctx = Context(procs, server, port, workdir, env, server_log)
+        ctx.profile = args.profile
         results = asyncio.run(run_phases(ctx, spaces, args, media_root))
     except KeyboardInterrupt:
         log("interrupted")
@@ -1198,7 +1324,7 @@ def main() -> int:
     print_report(rows, results, args)
     payload = {
         "command": " ".join([Path(PY).name, "-m", "tests.bench.media_engine", *sys.argv[1:]]),
-        "settings": {k: v for k, v in vars(args).items() if k != "worker"},
+        "settings": {k: sorted(v) if isinstance(v, set) else v for k, v in vars(args).items() if k != "worker"},
         "machine": {"cpus": os.cpu_count(), "loadavg_end": os.getloadavg()},
         "wall_s": time.monotonic() - started,
         "targets": TARGETS,

@@ -193,7 +193,7 @@ def bench_size(n: int, args, procs: Processes, env_base: dict, workdir: Path) ->
             PY,
             "-m",
             "uvicorn",
-            "config.asgi:application",
+            args.app,
             "--host",
             "127.0.0.1",
             "--port",
@@ -207,7 +207,7 @@ def bench_size(n: int, args, procs: Processes, env_base: dict, workdir: Path) ->
             "--no-access-log",
         ]
     else:
-        command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+        command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), args.app]
     daphne = procs.start(command, env_base, workdir / f"{args.asgi_server}-{n}.log")
     try:
         wait_port(port, daphne)
@@ -369,6 +369,7 @@ def main() -> int:
         default="daphne",
         help="the site's server (uvicorn must be importable; a what-if, not the deployment)",
     )
+    parser.add_argument("--app", default="config.asgi:application", help="the ASGI application to serve")
     parser.add_argument("--skip-baseline", action="store_true", help="run the site only (no ratios)")
     parser.add_argument("--no-uvloop", action="store_true", help="run the client on asyncio's own loop")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the bench database at the end")
