@@ -11,6 +11,7 @@ comings and goings of people, into at most one `batch` message per interval.
 
 import asyncio
 import logging
+import time
 from collections import Counter, defaultdict
 
 from channels.db import database_sync_to_async
@@ -51,6 +52,7 @@ class Hub:
         self.sockets: dict[int, set] = defaultdict(set)
         self.by_user: dict[tuple[int, int], set] = defaultdict(set)
         self.batches: dict[int, SpaceBatch] = {}
+        self.fanout_seconds: dict[int, float] = {}
         # Spaces whose group the hub channel is in, and a lock per space so that a join and
         # a leave never interleave their group_add / group_discard (see _subscribe).
         self.subscribed: set[int] = set()
@@ -85,6 +87,7 @@ class Hub:
                     del self.by_user[(space_id, socket.user_id)]
         if not local:
             del self.sockets[space_id]
+            self.fanout_seconds.pop(space_id, None)
         try:
             await self._subscribe(space_id)
         except Exception:
@@ -128,11 +131,14 @@ class Hub:
             targets = list(self.sockets.get(space_id, ()))
         text = message["text"]
         event = message.get("event")
+        started = time.monotonic()
         for socket in targets:
             try:
                 await socket.push(text, event)
             except Exception:
                 log.exception("could not write to a socket of space %s", space_id)
+        if to_user is None:
+            self.fanout_seconds[space_id] = time.monotonic() - started
 
     # --- batching --------------------------------------------------------------
     def _batch(self, space_id: int) -> SpaceBatch:
@@ -161,8 +167,16 @@ class Hub:
             batch.joined.pop(str(user_id), None)
             batch.left.add(user_id)
 
+    def _batch_gap(self) -> float:
+        """Seconds until the next batch: the setting, or twice the time the last room-wide
+        fan-out of a pending space took here, whichever is longer. A crowd joining a space
+        of thousands would otherwise queue batch behind batch (each a full fan-out of the
+        new listener count) and delay the events that matter, like hand raises."""
+        slowest = max((self.fanout_seconds.get(space_id, 0.0) for space_id in self.batches), default=0.0)
+        return max(settings.ROUNDTABLE["BATCH_INTERVAL_MS"] / 1000, 2 * slowest)
+
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(settings.ROUNDTABLE["BATCH_INTERVAL_MS"] / 1000)
+        await asyncio.sleep(self._batch_gap())
         batches, self.batches = self.batches, {}
         for space_id, batch in batches.items():
             try:

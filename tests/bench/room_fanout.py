@@ -187,28 +187,15 @@ def bench_size(n: int, args, procs: Processes, env_base: dict, workdir: Path) ->
 
     # --- the site ---
     port = free_port()
-    if args.asgi_server == "uvicorn":
-        # What-if: the same application on uvicorn (stock asyncio loop, websockets' Sans-I/O).
-        command = [
-            PY,
-            "-m",
-            "uvicorn",
-            args.app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--ws",
-            "websockets-sansio",
-            "--loop",
-            "asyncio",
-            "--lifespan",
-            "off",
-            "--no-access-log",
-        ]
+    server_env = env_base
+    if args.asgi_server == "site":
+        # What users run: scripts/web (uvicorn with the site's flags).
+        command = ["bash", str(ROOT / "scripts" / "web")]
+        server_env = {**env_base, "PYTHON": PY, "HOST": "127.0.0.1", "PORT": str(port)}
     else:
+        # What-if: the same application on daphne, the server the site used before.
         command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), args.app]
-    daphne = procs.start(command, env_base, workdir / f"{args.asgi_server}-{n}.log")
+    daphne = procs.start(command, server_env, workdir / f"{args.asgi_server}-{n}.log")
     try:
         wait_port(port, daphne)
         log(f"n={n}: site on port {port} ({args.asgi_server} pid {daphne.pid}), space {accounts['space_id']}")
@@ -365,9 +352,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--asgi-server",
-        choices=("daphne", "uvicorn"),
-        default="daphne",
-        help="the site's server (uvicorn must be importable; a what-if, not the deployment)",
+        choices=("site", "daphne"),
+        default="site",
+        help="site: scripts/web (uvicorn, as deployed); daphne: the same app on daphne, for comparison",
     )
     parser.add_argument("--app", default="config.asgi:application", help="the ASGI application to serve")
     parser.add_argument("--skip-baseline", action="store_true", help="run the site only (no ratios)")

@@ -1,4 +1,4 @@
-"""Browser tests: the site served by daphne on 127.0.0.1 against the test database, driven
+"""Browser tests: the site served by its own web server (scripts/web) on 127.0.0.1 against the test database, driven
 by Debian's headless Chromium through Playwright (never a downloaded browser)."""
 
 import os
@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -55,16 +56,18 @@ def browser_args():
 
 @pytest.fixture
 def site(transactional_db, site_env):
-    """A daphne server for the test database; yields its base URL."""
+    """The site's web server (scripts/web) on the test database; yields its base URL."""
     port = _free_port()
     env = {**os.environ, **_database_env(), "DJANGO_DEBUG": "0", **site_env}
+    # The same server command users run (scripts/web), on this test's port and database.
+    env.update({"PYTHON": sys.executable, "HOST": "127.0.0.1", "PORT": str(port)})
+    log = tempfile.TemporaryFile()  # a file, not a pipe nobody reads, which would fill and block
     proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        ["bash", str(settings.BASE_DIR / "scripts" / "web")],
         env=env,
         cwd=settings.BASE_DIR,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -75,15 +78,17 @@ def site(transactional_db, site_env):
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("daphne did not start") from None
+                    raise RuntimeError("the web server did not start") from None
                 time.sleep(0.2)
         yield base
     finally:
         proc.terminate()
         try:
-            proc.communicate(timeout=10)
+            proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+        log.close()
 
 
 @pytest.fixture
