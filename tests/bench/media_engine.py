@@ -1315,7 +1315,14 @@ def main() -> int:
         port = free_port()
         server_log = ServerLog(workdir / "daphne.log")
         server = procs.start(
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), os.environ.get("XAPP", "config.asgi:application")],
+            [
+                str(BIN / "daphne"),
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                os.environ.get("XAPP", "config.asgi:application"),
+            ],
             env,
             server_log.path,
         )

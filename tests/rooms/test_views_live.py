@@ -1,0 +1,66 @@
+"""The live program files for listeners: who may fetch them, and what cannot be reached."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from rooms.media.program import program_prefix
+from rooms.models import Space
+
+PLAYLIST = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:3\n#EXT-X-MEDIA-SEQUENCE:0\n"
+
+
+@pytest.fixture
+def program(people, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    prefix = program_prefix(people.space.pk)
+    default_storage.save(prefix + "live.m3u8", ContentFile(PLAYLIST.encode()))
+    default_storage.save(prefix + "seg_000000.ts", ContentFile(b"\x47" * 188))
+    return people
+
+
+def url(space_id, name):
+    return f"/spaces/{space_id}/live/{name}"
+
+
+@pytest.mark.parametrize("persona", ["host", "cohost", "speaker", "listener", "outsider", "staff", "guest"])
+def test_it_serves_the_playlist_and_segments_to_everyone_but_removed_people(client, program, persona):
+    user = getattr(program, persona)
+    if user.is_authenticated:
+        client.force_login(user)
+
+    playlist = client.get(url(program.space.pk, "live.m3u8"))
+    segment = client.get(url(program.space.pk, "seg_000000.ts"))
+
+    assert playlist.status_code == 200
+    assert playlist["Content-Type"] == "application/vnd.apple.mpegurl"
+    assert playlist["Cache-Control"] == "no-cache"
+    assert b"".join(playlist.streaming_content).decode() == PLAYLIST
+    assert segment.status_code == 200
+    assert segment["Content-Type"] == "video/mp2t"
+
+
+def test_it_refuses_people_removed_from_the_space(client, program):
+    client.force_login(program.removed)
+
+    assert client.get(url(program.space.pk, "live.m3u8")).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["../../secret.txt", "seg_1.ts", "live.m3u", "notes.txt", "seg_000000.ts.bak"])
+def test_it_reaches_nothing_but_playlist_and_segment_names(client, program, name):
+    assert client.get(url(program.space.pk, name)).status_code == 404
+
+
+def test_it_says_not_found_before_a_segment_is_written(client, program):
+    assert client.get(url(program.space.pk, "seg_000009.ts")).status_code == 404
+
+
+@pytest.mark.parametrize("state", [Space.State.SCHEDULED, Space.State.CANCELLED])
+def test_it_has_no_live_audio_for_spaces_that_never_ran(client, program, state):
+    Space.objects.filter(pk=program.space.pk).update(state=state)
+
+    assert client.get(url(program.space.pk, "live.m3u8")).status_code == 404
+
+
+def test_it_refuses_other_methods(client, program):
+    assert client.post(url(program.space.pk, "live.m3u8")).status_code == 405
