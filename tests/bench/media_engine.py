@@ -86,6 +86,12 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def threads_and_fds(pid: int) -> tuple[int, int]:
+    with open(f"/proc/{pid}/status") as f:
+        threads = next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+    return threads, len(os.listdir(f"/proc/{pid}/fd"))
+
+
 def machine_jiffies() -> tuple[int, int]:
     with open("/proc/stat") as f:
         values = [int(v) for v in f.readline().split()[1:9]]
@@ -877,6 +883,7 @@ async def join_leave(ctx, space: dict, cycles: int) -> dict:
     stay = await Worker.start(stay_cfg, ctx.workdir, "cycles-stay", ctx.env)
     sock = await RoomSocket.open(ctx.port, space["space_id"], space["people"][0]["session"])
     marks: dict[int, float] = {}
+    handles: dict[int, tuple[int, int]] = {}  # threads, open fds of the server
     first = max(1, cycles // 10)
     started = time.monotonic()
     try:
@@ -892,6 +899,8 @@ async def join_leave(ctx, space: dict, cycles: int) -> dict:
             if c == first or c == cycles or c % max(1, cycles // 10) == 0:
                 await asyncio.sleep(0.5)
                 marks[c] = rss_mb(ctx.server.pid)
+                handles[c] = threads_and_fds(ctx.server.pid)
+                log(f"cycle {c}: server RSS {marks[c]:.1f} MB, threads {handles[c][0]}, fds {handles[c][1]}")
         wall = time.monotonic() - started
         await end_space(sock)
         await stay.finish("stop")
@@ -903,6 +912,7 @@ async def join_leave(ctx, space: dict, cycles: int) -> dict:
         "cycles": cycles,
         "first_mark": first,
         "rss_mb": marks,
+        "threads_fds": handles,
         "growth": growth,
         "seconds_per_cycle": wall / cycles,
     }
@@ -1315,14 +1325,7 @@ def main() -> int:
         port = free_port()
         server_log = ServerLog(workdir / "daphne.log")
         server = procs.start(
-            [
-                str(BIN / "daphne"),
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                os.environ.get("XAPP", "config.asgi:application"),
-            ],
+            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
             env,
             server_log.path,
         )
