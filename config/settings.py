@@ -107,7 +107,9 @@ if CHANNEL_LAYER_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [CHANNEL_LAYER_URL],
+                # channels_redis waits up to 5 s in BZPOPMIN; redis-py 8 also gives up reading a
+                # socket after 5 s by default, so a quiet channel would time out: allow longer.
+                "hosts": [{"address": CHANNEL_LAYER_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
                 "prefix": env_str("CHANNEL_LAYER_PREFIX", "roundtable"),
                 "capacity": 5000,
             },

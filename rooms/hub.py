@@ -64,7 +64,9 @@ class Hub:
     async def _ensure_started(self) -> None:
         async with self._start_lock:
             if self.channel is None:
-                self.channel = await self.layer.new_channel(prefix="hub.")
+                # The default prefix: channels_redis serves every process-local channel of a
+                # layer from one key, and a channel with its own prefix starves the others.
+                self.channel = await self.layer.new_channel()
                 self._receiver = asyncio.create_task(self._receive_forever())
 
     async def join(self, space_id: int, socket) -> None:

@@ -44,7 +44,9 @@ class MediaEngine:
 
     async def start(self) -> None:
         limit_host_addresses()
-        self.channel = await self.layer.new_channel(prefix="media.")
+        # The default prefix: channels_redis serves every process-local channel of a layer
+        # from one key, and a channel with its own prefix starves the others.
+        self.channel = await self.layer.new_channel()
         await database_sync_to_async(do_register_node)(self.name, self.channel)
         self.tasks = [asyncio.ensure_future(self._receive()), asyncio.ensure_future(self._heartbeat())]
         log.info("media engine %s listening on %s", self.name, self.channel)
@@ -67,7 +69,15 @@ class MediaEngine:
 
     async def _receive(self) -> None:
         while True:
-            message = await self.layer.receive(self.channel)
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The layer (Redis) hiccupped: keep listening rather than go deaf for good.
+                log.exception("media engine receive failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
             try:
                 await self.handle(message)
             except Exception:

@@ -1232,6 +1232,12 @@ def print_report(rows: list[dict], results: dict, args) -> None:
         marks = ", ".join(f"{c}: {v:.1f}" for c, v in cyc["rss_mb"].items())
         print()
         print(f"Server RSS (MB) after join/leave cycles: {marks}; {cyc['seconds_per_cycle']:.2f} s per cycle")
+        handles = cyc["threads_fds"]
+        first, last = handles[cyc["first_mark"]], handles[cyc["cycles"]]
+        print(
+            f"Server threads / open fds: {first[0]} / {first[1]} after cycle {cyc['first_mark']}, "
+            f"{last[0]} / {last[1]} at the end"
+        )
     failed = [name for name, r in results.items() if "failed" in r]
     if failed:
         print()
