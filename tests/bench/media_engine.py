@@ -653,19 +653,45 @@ class PlaylistPoller:
 
 
 def program_onsets(folder: Path, poller: PlaylistPoller) -> list[tuple[float, int, int]]:
-    """Burst onsets in the listed segments: (wall time on the program clock, freq, seq)."""
+    """Burst onsets in the listed segments: (wall time on the program clock, freq, seq).
+
+    Consecutive segments are decoded as one stream, as a player does: a segment decoded on
+    its own loses its first AAC frame, and AAC's encoder delay moves the end of a segment's
+    audio into the next file. Each onset is credited to the file its samples came from (by
+    the number of samples each file decodes to)."""
     from rooms.media.encode import decode_file
 
+    seqs = [
+        s for s in sorted(poller.listed) if poller.starts.get(s) is not None and (folder / f"seg_{s:06d}.ts").exists()
+    ]
+    runs: list[list[int]] = []
+    for seq in seqs:
+        if runs and seq == runs[-1][-1] + 1:
+            runs[-1].append(seq)
+        else:
+            runs.append([seq])
     found = []
-    for seq in sorted(poller.listed):
-        path = folder / f"seg_{seq:06d}.ts"
-        if not path.exists() or poller.starts.get(seq) is None:
+    for run in runs:
+        files, lengths = [], []
+        for seq in run:
+            data = (folder / f"seg_{seq:06d}.ts").read_bytes()
+            try:
+                lengths.append(len(decode_file(data)))
+            except av.error.FFmpegError:  # e.g. the tail written when a space ends
+                break
+            files.append(data)
+        if not files:
             continue
-        pcm = decode_file(path.read_bytes())
+        pcm = decode_file(b"".join(files))
+        ends = np.cumsum(lengths)
         detector = BurstDetector()
         for offset in range(0, len(pcm) - FRAME + 1, FRAME):
-            detector.feed(pcm[offset : offset + FRAME], poller.starts[seq] + offset / SAMPLE_RATE)
-        found += [(t, k, seq) for t, k in detector.onsets]
+            detector.feed(pcm[offset : offset + FRAME], offset)
+        for first_sample, k in detector.onsets:
+            loud = np.flatnonzero(np.abs(pcm[first_sample : first_sample + 2 * FRAME].astype(np.int32)) >= ONSET_PEAK)
+            sample = first_sample + (int(loud[0]) if len(loud) else 0)
+            index = min(int(np.searchsorted(ends, sample, side="right")), len(files) - 1)
+            found.append((poller.starts[run[0]] + sample / SAMPLE_RATE, k, run[index]))
     return found
 
 
@@ -1204,29 +1230,31 @@ def print_report(rows: list[dict], results: dict, args) -> None:
             f"{eng['cpu']['other']:.0f}% (engine run) / {fmt(direct.get('cpu', {}).get('other'))}% (direct run); "
             f"engine clock {fmt(clock.get('late'))} late ticks of {fmt(clock.get('ticks'))}"
         )
-    print()
-    print("CPU in % of one core over each window; other = everything else on the machine meanwhile")
-    print("(server loop = the server's main thread: its event loop, which runs the clock and aiortc's packets)")
-    print(
-        f"{'run':<22} {'server':>7} {'loop':>6} {'clients':>7} {'bench':>6} {'other':>6} {'RSS MB':>13} "
-        f"{'late ticks':>10}"
-    )
-    for name, label in (("ten_site", "10 speakers, site"), ("ten_echo", "10 speakers, echo")):
-        r = results.get(name, {})
-        if "cpu" in r:
-            c = r["cpu"]
-            clock = r.get("clock") or {}
-            print(
-                f"{label:<22} {c['server']:>7.1f} {c['server_loop']:>6.1f} {c['clients']:>7.1f} {c['bench']:>6.1f} "
-                f"{c['other']:>6.1f} {r['rss_start_mb']:>6.0f}->{r['rss_end_mb']:<6.0f} {fmt(clock.get('late')):>10}"
-            )
-    cap = results.get("capacity", {})
-    for step in cap.get("steps", []):
+    if any(name in results for name in ("ten_site", "ten_echo", "capacity")):
+        print()
+        print("CPU in % of one core over each window; other = everything else on the machine meanwhile")
+        print("(server loop = the server's main thread: its event loop, which runs the clock and aiortc's packets)")
         print(
-            f"{'capacity, ' + str(step['spaces']) + ' spaces':<22} {step['server_cpu']:>7.1f} "
-            f"{step['server_loop_cpu']:>6.1f} {step['clients_cpu']:>7.1f} {step['bench_cpu']:>6.1f} "
-            f"{step['other_cpu']:>6.1f} {step['rss_mb']:>13.0f} {step['late_ticks']:>10}"
+            f"{'run':<22} {'server':>7} {'loop':>6} {'clients':>7} {'bench':>6} {'other':>6} {'RSS MB':>13} "
+            f"{'late ticks':>10}"
         )
+        for name, label in (("ten_site", "10 speakers, site"), ("ten_echo", "10 speakers, echo")):
+            r = results.get(name, {})
+            if "cpu" in r:
+                c = r["cpu"]
+                clock = r.get("clock") or {}
+                print(
+                    f"{label:<22} {c['server']:>7.1f} {c['server_loop']:>6.1f} {c['clients']:>7.1f} "
+                    f"{c['bench']:>6.1f} {c['other']:>6.1f} {r['rss_start_mb']:>6.0f}->{r['rss_end_mb']:<6.0f} "
+                    f"{fmt(clock.get('late')):>10}"
+                )
+        cap = results.get("capacity", {})
+        for step in cap.get("steps", []):
+            print(
+                f"{'capacity, ' + str(step['spaces']) + ' spaces':<22} {step['server_cpu']:>7.1f} "
+                f"{step['server_loop_cpu']:>6.1f} {step['clients_cpu']:>7.1f} {step['bench_cpu']:>6.1f} "
+                f"{step['other_cpu']:>6.1f} {step['rss_mb']:>13.0f} {step['late_ticks']:>10}"
+            )
     cyc = results.get("cycles", {})
     if "rss_mb" in cyc:
         marks = ", ".join(f"{c}: {v:.1f}" for c, v in cyc["rss_mb"].items())
@@ -1351,24 +1379,26 @@ def main() -> int:
         procs.stop_all()
         signal.signal(signal.SIGTERM, previous)
 
-    rows = report(results)
-    print_report(rows, results, args)
-    payload = {
-        "command": " ".join([Path(PY).name, "-m", "tests.bench.media_engine", *sys.argv[1:]]),
-        "settings": {k: sorted(v) if isinstance(v, set) else v for k, v in vars(args).items() if k != "worker"},
-        "machine": {"cpus": os.cpu_count(), "loadavg_end": os.getloadavg()},
-        "wall_s": time.monotonic() - started,
-        "targets": TARGETS,
-        "table": rows,
-        "results": results,
-    }
-    out = RESULTS / "media_engine.json"
-    out.write_text(json.dumps(payload, indent=1, default=str))
-    log(f"results in {out}; wall time {payload['wall_s']:.0f}s")
-    if args.keep:
-        log(f"kept {workdir}")
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
+    try:
+        rows = report(results)
+        print_report(rows, results, args)
+        payload = {
+            "command": " ".join([Path(PY).name, "-m", "tests.bench.media_engine", *sys.argv[1:]]),
+            "settings": {k: sorted(v) if isinstance(v, set) else v for k, v in vars(args).items() if k != "worker"},
+            "machine": {"cpus": os.cpu_count(), "loadavg_end": os.getloadavg()},
+            "wall_s": time.monotonic() - started,
+            "targets": TARGETS,
+            "table": rows,
+            "results": results,
+        }
+        out = RESULTS / "media_engine.json"
+        out.write_text(json.dumps(payload, indent=1, default=str))
+        log(f"results in {out}; wall time {payload['wall_s']:.0f}s")
+    finally:
+        if args.keep:
+            log(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     if any("failed" in r for r in results.values()):
         return_code = return_code or 1
     return return_code
