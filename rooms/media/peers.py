@@ -10,6 +10,7 @@ from aiortc.utils import uint16_add
 
 from rooms.media.audio import FRAME_SAMPLES, to_frame, to_mono
 from rooms.media.ice import filter_candidates, rtc_configuration
+from rooms.media.memory import release_freed_memory
 from rooms.media.mixer import SpeakerFeed
 
 log = logging.getLogger(__name__)
@@ -136,3 +137,5 @@ class SpeakerPeer:
             self.reader.cancel()
         self.out.stop()
         await self.pc.close()
+        # Off the event loop: trimming walks the heap and the mixing clock must not wait.
+        asyncio.get_running_loop().run_in_executor(None, release_freed_memory)
