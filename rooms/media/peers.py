@@ -3,12 +3,13 @@
 import asyncio
 import logging
 
+import av
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.mediastreams import MediaStreamError
 from aiortc.utils import uint16_add
 
-from rooms.media.audio import FRAME_SAMPLES, to_frame, to_mono
+from rooms.media.audio import FRAME_SAMPLES, SAMPLE_RATE, TIME_BASE, to_frame, to_mono
 from rooms.media.ice import filter_candidates, rtc_configuration
 from rooms.media.memory import release_freed_memory
 from rooms.media.mixer import SpeakerFeed
@@ -68,6 +69,17 @@ class MixMinusTrack(MediaStreamTrack):
         super().__init__()
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=5)
         self.pts = 0
+        # The engine encodes mono Opus itself and hands aiortc finished packets, which it only
+        # packetizes: aiortc would otherwise resample every frame to stereo, encode at 96 kbit/s
+        # on a thread hop and compute an audio level in pure Python (most of the engine's CPU).
+        self.encoder = av.CodecContext.create("libopus", "w")
+        self.encoder.sample_rate = SAMPLE_RATE
+        self.encoder.layout = "mono"
+        self.encoder.format = "s16"
+        self.encoder.bit_rate = 40_000
+        self.encoder.time_base = TIME_BASE
+        self.encoder.options = {"frame_duration": "20", "application": "voip"}
+        self.encoder.open()
 
     def feed(self, samples) -> None:
         if self.queue.full():
@@ -77,10 +89,15 @@ class MixMinusTrack(MediaStreamTrack):
     async def recv(self):
         if self.readyState != "live":
             raise MediaStreamError
-        samples = await self.queue.get()
-        frame = to_frame(samples, self.pts)
-        self.pts += FRAME_SAMPLES
-        return frame
+        while True:
+            samples = await self.queue.get()
+            frame = to_frame(samples, self.pts)
+            self.pts += FRAME_SAMPLES
+            packets = self.encoder.encode(frame)
+            if packets:
+                packet = packets[0]
+                packet.time_base = TIME_BASE
+                return packet
 
 
 class SpeakerPeer:
