@@ -5,11 +5,15 @@ space receives the text once and writes it to its own sockets (see rooms/hub.py)
 space with ten thousand listeners costs the channel layer one message per process.
 """
 
+import asyncio
 import json
+import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+log = logging.getLogger(__name__)
 
 
 def space_group(space_id: int) -> str:
@@ -38,3 +42,21 @@ def send_now(space_id: int, event: dict, to_user: int | None = None) -> None:
 def send_space_event(space_id: int, event: dict, to_user: int | None = None) -> None:
     """Send to everyone in the space (or one user of it) once the transaction commits."""
     transaction.on_commit(lambda: send_now(space_id, event, to_user))
+
+
+async def receive_forever(layer, channel: str, handle, what: str) -> None:
+    """Read a process channel for good: a layer (Redis) hiccup is logged and retried rather
+    than leaving `what` deaf, and one message that fails to handle never stops the next."""
+    while True:
+        try:
+            message = await layer.receive(channel)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s: receive failed; retrying", what)
+            await asyncio.sleep(0.5)
+            continue
+        try:
+            await handle(message)
+        except Exception:
+            log.exception("%s could not handle %s", what, message.get("type"))

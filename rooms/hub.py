@@ -18,7 +18,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from rooms.events import encode, space_group
+from rooms.events import encode, receive_forever, space_group
 from rooms.models import Space
 from rooms.services.snapshot import listener_count
 
@@ -67,7 +67,7 @@ class Hub:
                 # The default prefix: channels_redis serves every process-local channel of a
                 # layer from one key, and a channel with its own prefix starves the others.
                 self.channel = await self.layer.new_channel()
-                self._receiver = asyncio.create_task(self._receive_forever())
+                self._receiver = asyncio.create_task(receive_forever(self.layer, self.channel, self.deliver, "hub"))
 
     async def join(self, space_id: int, socket) -> None:
         await self._ensure_started()
@@ -112,18 +112,6 @@ class Hub:
                 self.subscribed.discard(space_id)
 
     # --- receiving -------------------------------------------------------------
-    async def _receive_forever(self) -> None:
-        while True:
-            try:
-                message = await self.layer.receive(self.channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("hub receive failed; retrying")
-                await asyncio.sleep(0.5)
-                continue
-            await self.deliver(message)
-
     async def deliver(self, message: dict) -> None:
         space_id = message.get("space_id")
         to_user = message.get("to_user")

@@ -16,7 +16,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from rooms.events import layer_message, space_group
+from rooms.events import layer_message, receive_forever, space_group
 from rooms.media.ice import limit_host_addresses
 from rooms.media.nodes import do_heartbeat, do_register_node, do_retire_node
 from rooms.media.peers import BadOffer
@@ -48,7 +48,10 @@ class MediaEngine:
         # from one key, and a channel with its own prefix starves the others.
         self.channel = await self.layer.new_channel()
         await database_sync_to_async(do_register_node)(self.name, self.channel)
-        self.tasks = [asyncio.ensure_future(self._receive()), asyncio.ensure_future(self._heartbeat())]
+        self.tasks = [
+            asyncio.ensure_future(receive_forever(self.layer, self.channel, self.handle, "media engine")),
+            asyncio.ensure_future(self._heartbeat()),
+        ]
         log.info("media engine %s listening on %s", self.name, self.channel)
 
     async def stop(self) -> None:
@@ -66,22 +69,6 @@ class MediaEngine:
                 await database_sync_to_async(do_heartbeat)(self.name)
             except Exception:
                 log.exception("heartbeat failed")
-
-    async def _receive(self) -> None:
-        while True:
-            try:
-                message = await self.layer.receive(self.channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # The layer (Redis) hiccupped: keep listening rather than go deaf for good.
-                log.exception("media engine receive failed; retrying")
-                await asyncio.sleep(0.5)
-                continue
-            try:
-                await self.handle(message)
-            except Exception:
-                log.exception("media engine could not handle %s", message.get("type"))
 
     async def handle(self, message: dict) -> None:
         kind = message.get("type")

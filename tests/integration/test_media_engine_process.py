@@ -25,7 +25,7 @@ from rooms.media.program import playlist_name, program_prefix
 from rooms.models import MediaNode, Space
 from tests.audio import TONES, has_tone
 from tests.media.speakers import ToneSpeaker
-from tests.rooms.socket_helpers import fast_passwords, sockets_fixture, update_participant  # noqa: F401
+from tests.rooms.socket_helpers import sockets_fixture, update_participant  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

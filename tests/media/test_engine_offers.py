@@ -18,7 +18,6 @@ from rooms.models import Participant
 from tests.audio import TONES, ToneTrack, has_tone
 from tests.media.speakers import ToneSpeaker
 from tests.rooms.socket_helpers import (  # noqa: F401  (fixtures)
-    fast_passwords,
     marker,
     read_to_marker,
     room_state,

@@ -316,9 +316,3 @@ async def sockets_fixture():
         yield opened
     finally:
         await opened.close_all()
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' passwords are hashed with a cheap hasher: PBKDF2 would dominate setup time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

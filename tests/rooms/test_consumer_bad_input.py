@@ -8,7 +8,6 @@ from django.conf import settings
 
 from rooms.consumers import CLOSE_TOO_BIG
 from tests.rooms.socket_helpers import (  # noqa: F401  (fixtures)
-    fast_passwords,
     marker,
     participant,
     read_to_marker,

@@ -8,7 +8,6 @@ from rooms.models import Participant, Space
 from tests.factories import SpaceFactory, UserFactory
 from tests.rooms.socket_helpers import (  # noqa: F401  (fixtures)
     PERSONAS,
-    fast_passwords,
     marker,
     open_people,
     participant,

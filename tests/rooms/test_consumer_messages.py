@@ -6,7 +6,6 @@ import pytest
 from rooms.consumers import CLOSE_ENDED, CLOSE_FORBIDDEN, REACTIONS, RoomConsumer
 from rooms.models import Participant, Space
 from tests.rooms.socket_helpers import (  # noqa: F401  (fixtures)
-    fast_passwords,
     marker,
     open_people,
     participant,

@@ -5,7 +5,6 @@ import pytest
 
 from rooms.consumers import RoomConsumer
 from tests.rooms.socket_helpers import (  # noqa: F401  (fixtures)
-    fast_passwords,
     marker,
     read_to_marker,
     room_state,

@@ -12,7 +12,6 @@ from rooms.services.presence import do_sweep_presence
 from rooms.services.spaces import do_close_space_by_job, do_start_space
 from tests.factories import SpaceFactory
 from tests.rooms.socket_helpers import (  # noqa: F401  (fixtures)
-    fast_passwords,
     marker,
     open_people,
     participant,
