@@ -229,7 +229,30 @@ MEDIA_ENGINE = {
     "DEAD_AFTER_SECONDS": env_int("MEDIA_DEAD_AFTER_SECONDS", 10),
 }
 
+# --- Recordings and the moderation copy ---------------------------------------------
+RECORDINGS = {
+    # Days a space's audio (program + tracks) is kept after it ends for moderation.
+    # 0: deleted when the space ends, unless a report put a hold on it.
+    "RETENTION_DAYS": env_int("MODERATION_RETENTION_DAYS", 30),
+    "LOUDNESS_LUFS": -16.0,
+    "AAC_BIT_RATE": env_int("RECORDING_AAC_BIT_RATE", 64_000),
+    "MP3_KBPS": env_int("RECORDING_MP3_KBPS", 64),
+    # LAME quality 0 (best, slowest) .. 9; 7 is LAME's "fast, ok quality", plenty for speech.
+    "MP3_QUALITY": env_int("RECORDING_MP3_QUALITY", 7),
+    "MAX_CUTS": 50,
+    "RENDER_ATTEMPTS": 3,
+    # A render claimed longer ago than this is taken as abandoned (its worker died).
+    "STALE_CLAIM_MINUTES": 20,
+    # Signed URLs (S3) for private audio live this long.
+    "SIGNED_URL_SECONDS": 3600,
+}
+
 CELERY_BEAT_SCHEDULE = {
+    "recordings.delete_expired_copies": {
+        "task": "recordings.delete_expired_copies",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 14 * 60},
+    },
     "rooms.cancel_no_show_spaces": {
         "task": "rooms.cancel_no_show_spaces",
         "schedule": 60.0,

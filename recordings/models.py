@@ -1,1 +1,122 @@
-# Recordings arrive with the live-audio and recordings issues; this app holds their models then.
+"""A space's audio after (and while) it happens.
+
+- ModerationCopy: every space's program and per-speaker tracks, kept for the retention period
+  after the space ends (whether or not the host records), then deleted by a beat job unless a
+  moderation Hold is on the space.
+- Recording: what the host chose to record: the recorded spans on the space's clock, who is in
+  it, the host's non-destructive edit list, published or not.
+- Render: one mixdown of a recording (the original, or one edit list) into M4A + MP3 with
+  waveform peaks, made by Celery; its files are only pointed at once all of them are written.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from rooms.models import Space
+
+
+class ModerationCopy(models.Model):
+    space = models.OneToOneField(Space, on_delete=models.CASCADE, related_name="moderation_copy")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set when the space ends: ended_at + the retention period.
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set by the retention job's conditional update while it deletes the files.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "moderation copies"
+
+    def __str__(self):
+        return f"Moderation copy of space {self.space_id}"
+
+
+def empty_edits() -> dict:
+    return {"trim_start_ms": 0, "trim_end_ms": None, "cuts": []}
+
+
+class RecordingQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_at__isnull=False, deleted_at__isnull=True, current__state="ready")
+
+
+class Recording(models.Model):
+    space = models.OneToOneField(Space, on_delete=models.CASCADE, related_name="saved_recording")
+    # [[start_ms, end_ms or null while recording], ...] on the space's clock.
+    spans = models.JSONField(default=list)
+    speakers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="recorded_in")
+    edits = models.JSONField(default=empty_edits)
+    # Bumped by every saved edit; an edit made against an older version is refused.
+    edits_version = models.PositiveIntegerField(default=0)
+    original = models.ForeignKey("Render", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    current = models.ForeignKey("Render", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The host deleted it: its files are gone, the page says so.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # Never published and its moderation copy's retention ended: files deleted with it.
+    expired_at = models.DateTimeField(null=True, blank=True)
+    play_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RecordingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Recording of {self.space}"
+
+    def get_absolute_url(self):
+        return reverse("replay", args=[self.pk])
+
+    @property
+    def is_published(self):
+        return self.published_at is not None and self.deleted_at is None
+
+    @property
+    def is_gone(self):
+        return self.deleted_at is not None or self.expired_at is not None
+
+    @property
+    def duration_ms(self) -> int:
+        return sum(end - start for start, end in self.spans if end is not None)
+
+
+class Render(models.Model):
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", "Original"
+        EDITED = "edited", "Edited"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Rendering"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="renders")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    edits = models.JSONField(default=empty_edits)
+    edits_version = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.FloatField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    m4a = models.CharField(max_length=200, blank=True)
+    mp3 = models.CharField(max_length=200, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    peaks = models.JSONField(default=list, blank=True)
+    loudness_lufs = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} render of recording {self.recording_id} ({self.state})"
+
+    @property
+    def is_ready(self):
+        return self.state == self.State.READY

@@ -117,6 +117,8 @@ class Participant(models.Model):
     # Set when a host or co-host muted them: they cannot unmute until it is lifted.
     muted_by_moderator = models.BooleanField(default=False)
     removed = models.BooleanField(default=False)
+    # Their voice is left out of the published recording (the moderation copy keeps it).
+    recording_opt_out = models.BooleanField(default=False)
 
     # Open sockets of this person in this space (several tabs count once).
     connections = models.PositiveIntegerField(default=0)

@@ -75,6 +75,9 @@ def decode_file(data: bytes) -> np.ndarray:
         resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
         chunks = []
         for frame in container.decode(audio=0):
+            if frame.format.name == "s16" and frame.layout.nb_channels == 1 and frame.sample_rate == SAMPLE_RATE:
+                chunks.append(frame.to_ndarray().reshape(-1))  # our own tracks: no conversion
+                continue
             for out in resampler.resample(frame):
                 chunks.append(out.to_ndarray().reshape(-1))
         for out in resampler.resample(None):

@@ -11,11 +11,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from rooms.events import layer_message, space_group
+from rooms.media import storage
 from rooms.media.audio import FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, level
 from rooms.media.mixer import Mixer, SpeakerFeed
 from rooms.media.peers import BadOffer, SpeakerPeer
 from rooms.media.program import ProgramWriter
-from rooms.media.tracks import TrackWriter
+from rooms.media.tracks import TrackWriter, closed_marker
 
 log = logging.getLogger(__name__)
 
@@ -153,4 +154,6 @@ class SpaceSession:
             await self.drop(user_id)
         for writer in self.tracks.values():
             writer.flush()
-        return self.program.finish()
+        self.program.finish()
+        # The writer thread runs in order: once this is stored, every file of the space is.
+        return self.executor.submit(storage.put, closed_marker(self.space_id), b"closed\n")

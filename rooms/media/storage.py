@@ -1,8 +1,10 @@
 """Writing media through Django's storage API: local disk by default, S3 when configured."""
 
 import os
+import shutil
 import tempfile
 
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 
@@ -26,3 +28,46 @@ def put(name: str, data: bytes, storage=None) -> str:
     if storage.exists(name):
         storage.delete(name)
     return storage.save(name, ContentFile(data))
+
+
+def put_file(name: str, path: str, storage=None) -> str:
+    """Like put(), from a file on local disk (large renders are never held in memory)."""
+    storage = storage or default_storage
+    if isinstance(storage, FileSystemStorage):
+        target = storage.path(name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".part-")
+        os.close(fd)
+        shutil.copyfile(path, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+        return name
+    if storage.exists(name):
+        storage.delete(name)
+    with open(path, "rb") as f:
+        return storage.save(name, File(f, name=os.path.basename(name)))
+
+
+def walk(prefix: str, storage=None):
+    """Every file name under a folder of the storage."""
+    storage = storage or default_storage
+    try:
+        dirs, files = storage.listdir(prefix)
+    except FileNotFoundError:
+        return
+    for file in files:
+        yield prefix.rstrip("/") + "/" + file
+    for folder in dirs:
+        yield from walk(prefix.rstrip("/") + "/" + folder, storage)
+
+
+def delete_tree(prefix: str, storage=None) -> int:
+    """Delete every file under a folder (then the empty folders, on local disk). Safe to repeat."""
+    storage = storage or default_storage
+    count = 0
+    for name in list(walk(prefix, storage)):
+        storage.delete(name)
+        count += 1
+    if isinstance(storage, FileSystemStorage):
+        shutil.rmtree(storage.path(prefix), ignore_errors=True)
+    return count

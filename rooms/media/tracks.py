@@ -21,6 +21,11 @@ def track_prefix(space_id: int, user_id: int | None = None) -> str:
     return base if user_id is None else f"{base}{user_id}/"
 
 
+def closed_marker(space_id: int) -> str:
+    """Written by the engine after the last chunk of every track of a space that ended."""
+    return f"spaces/{space_id}/closed"
+
+
 def chunk_start_ms(name: str) -> int:
     return int(name.rsplit("/", 1)[-1].split(".")[0])
 

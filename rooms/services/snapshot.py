@@ -24,6 +24,7 @@ def participant_data(p: Participant) -> dict:
         "hand_raised_at": p.hand_raised_at.isoformat() if p.hand_raised_at else None,
         "invited": p.invited_by_id is not None,
         "present": p.present,
+        "recording_opt_out": p.recording_opt_out,
     }
 
 

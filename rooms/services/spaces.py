@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from recordings.services import space_ended
+from recordings.spans import open_span
 from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from rooms.events import send_space_event
 from rooms.models import Follow, Participant, Reminder, Space, Topic
@@ -103,6 +105,8 @@ def do_create_space(
 def _after_start(space: Space) -> None:
     from rooms.tasks import notify_space_started
 
+    if space.recording:
+        open_span(space, space.started_at)
     transaction.on_commit(lambda: notify_space_started.delay(space.pk))
 
 
@@ -126,6 +130,8 @@ def _finish(space: Space, state: str, reason: str) -> None:
     space.ended_at = timezone.now()
     space.recording = False
     space.save(update_fields=["state", "ended_at", "recording"])
+    if state == State.ENDED:
+        space_ended(space)
     space.participants.filter(present=True).update(hand_raised_at=None, invited_by=None)
     send_space_event(space.pk, {"type": "space.ended", "reason": reason, "space": space_data(space)})
 
@@ -163,6 +169,8 @@ def do_close_space_by_job(space_id, *, from_state: str, to_state: str, reason: s
         )
         if claimed:
             space = Space.objects.get(pk=space_id)
+            if to_state == State.ENDED:
+                space_ended(space)
             send_space_event(space.pk, {"type": "space.ended", "reason": reason, "space": space_data(space)})
     return bool(claimed)
 

@@ -29,6 +29,7 @@ PARTICIPANT_KEYS = {
     "hand_raised_at",
     "invited",
     "present",
+    "recording_opt_out",
 }
 EXPECTED_ROLE = {
     "host": Role.HOST,

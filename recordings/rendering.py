@@ -1,0 +1,139 @@
+"""Running one Render: claim it, mix and encode, store the files, then point at them.
+
+The files go to fresh names under recordings/<recording>/<render>/, and the Render only turns
+`ready` (and the recording only points at it) after every file is stored, so a half-written
+file is never offered. A render whose worker died is claimed again once its claim is stale.
+"""
+
+import logging
+import shutil
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from recordings import timeline
+from recordings.audio.mixdown import TrackReader, new_workdir, render, track_users
+from recordings.models import Recording, Render
+from recordings.services import recording_prefix
+from rooms.media import storage
+from rooms.media.tracks import closed_marker
+from rooms.models import Participant
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_SECONDS = 0.5
+
+
+class RenderFailed(Exception):
+    """A render that cannot succeed however often it is tried (told to the host as is)."""
+
+
+ENGINE_GRACE_SECONDS = 60
+
+
+def engine_done(render_id: int) -> bool:
+    """Whether the engine has stored the last of the space's audio (it writes a marker after
+    it), or has had long enough: a space nobody spoke in never had an engine session."""
+    render_obj = Render.objects.select_related("recording__space").filter(pk=render_id).first()
+    if render_obj is None:
+        return True
+    space = render_obj.recording.space
+    if space.ended_at is None:
+        return False
+    if timezone.now() - space.ended_at > timedelta(seconds=ENGINE_GRACE_SECONDS):
+        return True
+    return default_storage.exists(closed_marker(space.pk))
+
+
+def claim(render_id: int) -> Render | None:
+    now = timezone.now()
+    stale = now - timedelta(minutes=settings.RECORDINGS["STALE_CLAIM_MINUTES"])
+    claimed = Render.objects.filter(
+        Q(state=Render.State.QUEUED) | Q(state=Render.State.RUNNING, claimed_at__lt=stale), pk=render_id
+    ).update(state=Render.State.RUNNING, claimed_at=now, attempts=F("attempts") + 1, progress=0)
+    if not claimed:
+        return None
+    return Render.objects.select_related("recording", "recording__space").get(pk=render_id)
+
+
+def run(render_obj: Render) -> Render:
+    """Mix, encode and store; raises on failure (the task decides about retrying)."""
+    recording = render_obj.recording
+    space = recording.space
+    ranges = timeline.kept_ranges(timeline.closed_spans(recording.spans), render_obj.edits)
+    if not ranges:
+        raise RenderFailed("Nothing was recorded in this space.")
+    opted_out = set(Participant.objects.filter(space=space, recording_opt_out=True).values_list("user_id", flat=True))
+    users = track_users(space.pk)
+    if not users and not storage_has_copy(space.pk):
+        raise RenderFailed("The space's audio is no longer kept, so this recording cannot be made.")
+    readers = [TrackReader(space.pk, user_id) for user_id in users if user_id not in opted_out]
+    config = settings.RECORDINGS
+    last = [0.0]
+
+    def progress(fraction: float) -> None:
+        if time.monotonic() - last[0] >= PROGRESS_EVERY_SECONDS:
+            last[0] = time.monotonic()
+            Render.objects.filter(pk=render_obj.pk).update(progress=round(fraction, 3))
+
+    workdir = new_workdir()
+    try:
+        audio = render(
+            readers,
+            ranges,
+            workdir,
+            target_lufs=config["LOUDNESS_LUFS"],
+            aac_bit_rate=config["AAC_BIT_RATE"],
+            mp3_kbps=config["MP3_KBPS"],
+            mp3_quality=config["MP3_QUALITY"],
+            progress=progress,
+        )
+        base = f"{recording_prefix(recording.pk)}{render_obj.pk}/{slugify(space.title)[:60] or 'space'}"
+        m4a = storage.put_file(base + ".m4a", audio.m4a_path)
+        mp3 = storage.put_file(base + ".mp3", audio.mp3_path)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return finish(render_obj, m4a=m4a, mp3=mp3, audio=audio)
+
+
+def storage_has_copy(space_id: int) -> bool:
+    return next(storage.walk(f"spaces/{space_id}/"), None) is not None
+
+
+@transaction.atomic
+def finish(render_obj: Render, *, m4a: str, mp3: str, audio) -> Render:
+    recording = Recording.objects.select_for_update().get(pk=render_obj.recording_id)
+    Render.objects.filter(pk=render_obj.pk).update(
+        state=Render.State.READY,
+        progress=1.0,
+        error="",
+        m4a=m4a,
+        mp3=mp3,
+        duration_ms=audio.duration_ms,
+        peaks=audio.peaks,
+        loudness_lufs=audio.loudness_lufs,
+        finished_at=timezone.now(),
+    )
+    if render_obj.kind == Render.Kind.ORIGINAL:
+        recording.original_id = render_obj.pk
+        if recording.current_id is None:
+            recording.current_id = render_obj.pk
+        recording.speakers.set(audio.voices)
+    elif render_obj.edits_version == recording.edits_version:
+        # Only the latest edit becomes current; an older one finishing late is kept aside.
+        recording.current_id = render_obj.pk
+    recording.save(update_fields=["original", "current"])
+    render_obj.refresh_from_db()
+    return render_obj
+
+
+def fail(render_obj: Render, message: str, *, final: bool) -> None:
+    Render.objects.filter(pk=render_obj.pk).update(
+        state=Render.State.FAILED if final else Render.State.QUEUED, error=message[:300]
+    )

@@ -1,0 +1,226 @@
+"""After a space: the moderation copy, rendering, the host's edits, publishing, retention.
+
+Access rules (each has a test per role):
+- the host manages their recording (edit, revert, publish, unpublish, delete, retry, download);
+- staff may see, download, unpublish and delete any recording;
+- everyone may play a published recording; nobody else sees an unpublished one.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from moderation.models import Hold
+from recordings import timeline
+from recordings.models import ModerationCopy, Recording, Render, empty_edits
+from recordings.spans import close_span
+from rooms.errors import Conflict, NotAllowed, NotFound
+from rooms.media import storage
+from rooms.models import Space
+
+ACTIVE = (Render.State.QUEUED, Render.State.RUNNING)
+
+
+def recording_prefix(recording_id: int) -> str:
+    return f"recordings/{recording_id}/"
+
+
+def space_prefix(space_id: int) -> str:
+    return f"spaces/{space_id}/"
+
+
+# --- access --------------------------------------------------------------------------
+def is_manager(user, recording: Recording) -> bool:
+    return user.is_authenticated and user.pk == recording.space.host_id
+
+
+def can_see(user, recording: Recording) -> bool:
+    """The recording page, its audio and downloads: the host and staff."""
+    return is_manager(user, recording) or (user.is_authenticated and user.is_staff)
+
+
+def access_recording(user, recording_id, *, manage: bool = False, lock: bool = False) -> Recording:
+    """The recording for its host (or staff, unless `manage`). Anyone else: NotFound, so an
+    unpublished recording's existence is not given away."""
+    query = Recording.objects.select_related("space", "space__host", "current", "original")
+    if lock:
+        query = query.select_for_update(of=("self",))
+    recording = query.filter(pk=recording_id).first()
+    if recording is None or not can_see(user, recording):
+        raise NotFound("No such recording.")
+    if manage and not is_manager(user, recording):
+        raise NotAllowed("Only the host can change this recording.", code="not_host")
+    return recording
+
+
+def access_replay(user, recording_id) -> Recording:
+    """A replay: published ones for everyone, unpublished ones for the host and staff."""
+    recording = Recording.objects.select_related("space", "space__host", "current").filter(pk=recording_id).first()
+    if recording is None or recording.is_gone:
+        raise NotFound("No such replay.")
+    if not (recording.is_published or can_see(user, recording)):
+        raise NotFound("No such replay.")
+    return recording
+
+
+# --- the space ends --------------------------------------------------------------------
+def space_ended(space: Space) -> None:
+    """Called in the transaction that ends a live space: close the recorded span, start the
+    moderation copy's retention clock, queue the original render."""
+    from recordings.tasks import delete_moderation_copy, render_recording
+
+    days = settings.RECORDINGS["RETENTION_DAYS"]
+    copy, _ = ModerationCopy.objects.get_or_create(space=space)
+    copy.expires_at = space.ended_at + timedelta(days=days)
+    copy.save(update_fields=["expires_at"])
+    recording = close_span(space, space.ended_at)
+    if recording is not None and recording.duration_ms > 0 and recording.original_id is None:
+        render = Render.objects.create(recording=recording, kind=Render.Kind.ORIGINAL)
+        transaction.on_commit(lambda: render_recording.delay(render.pk))
+    elif days == 0:
+        # Nothing to render from it: it goes as soon as the engine has let go of the files.
+        transaction.on_commit(lambda: delete_moderation_copy.apply_async((copy.pk,), countdown=60))
+
+
+# --- edits ---------------------------------------------------------------------------
+def check_version(recording: Recording, version) -> None:
+    if str(version) != str(recording.edits_version):
+        raise Conflict(
+            "This recording was edited somewhere else since you opened it. Reload to see the latest edit.",
+            code="stale_edit",
+        )
+
+
+def check_tracks_kept(recording: Recording) -> None:
+    if not ModerationCopy.objects.filter(space_id=recording.space_id).exists():
+        raise Conflict(
+            "The original tracks of this space are no longer kept, so it can no longer be edited.",
+            code="tracks_gone",
+        )
+
+
+def queue_render(render: Render) -> None:
+    from recordings.tasks import render_recording
+
+    transaction.on_commit(lambda: render_recording.delay(render.pk))
+
+
+@transaction.atomic
+def do_save_edits(user, recording_id, edits: dict, version) -> Render:
+    recording = access_recording(user, recording_id, manage=True, lock=True)
+    check_version(recording, version)
+    if recording.is_gone:
+        raise Conflict("This recording was deleted.", code="gone")
+    if recording.original is None or not recording.original.is_ready:
+        raise Conflict("The recording is still being prepared.", code="not_ready")
+    check_tracks_kept(recording)
+    edits = timeline.check_edits(edits, recording.duration_ms)
+    recording.edits = edits
+    recording.edits_version += 1
+    recording.save(update_fields=["edits", "edits_version"])
+    render = Render.objects.create(
+        recording=recording, kind=Render.Kind.EDITED, edits=edits, edits_version=recording.edits_version
+    )
+    queue_render(render)
+    return render
+
+
+@transaction.atomic
+def do_revert(user, recording_id, version) -> Recording:
+    recording = access_recording(user, recording_id, manage=True, lock=True)
+    check_version(recording, version)
+    if recording.original is None or not recording.original.is_ready:
+        raise Conflict("The recording is still being prepared.", code="not_ready")
+    recording.edits = empty_edits()
+    recording.edits_version += 1
+    recording.current = recording.original
+    recording.save(update_fields=["edits", "edits_version", "current"])
+    return recording
+
+
+@transaction.atomic
+def do_retry_render(user, recording_id) -> Render:
+    recording = access_recording(user, recording_id, manage=True, lock=True)
+    render = recording.renders.filter(state=Render.State.FAILED).first()
+    latest = recording.renders.first()
+    if render is None or render != latest:
+        raise Conflict("Nothing failed that could be tried again.", code="nothing_to_retry")
+    render.state, render.attempts, render.error, render.progress = Render.State.QUEUED, 0, "", 0
+    render.save(update_fields=["state", "attempts", "error", "progress"])
+    queue_render(render)
+    return render
+
+
+# --- publish, unpublish, delete ------------------------------------------------------
+@transaction.atomic
+def do_publish(user, recording_id) -> Recording:
+    recording = access_recording(user, recording_id, manage=True, lock=True)
+    if recording.is_gone:
+        raise Conflict("This recording was deleted.", code="gone")
+    if recording.current is None or not recording.current.is_ready:
+        raise Conflict("The recording is not ready yet.", code="not_ready")
+    if recording.published_at is None:
+        recording.published_at = timezone.now()
+        recording.save(update_fields=["published_at"])
+    return recording
+
+
+@transaction.atomic
+def do_unpublish(user, recording_id) -> Recording:
+    recording = access_recording(user, recording_id, lock=True)  # host or staff
+    recording.published_at = None
+    recording.save(update_fields=["published_at"])
+    return recording
+
+
+@transaction.atomic
+def do_delete_recording(user, recording_id) -> Recording:
+    """The host (or staff) deletes the recording: its files go; the moderation copy of the
+    space follows its own retention."""
+    recording = access_recording(user, recording_id, lock=True)
+    if recording.deleted_at is None:
+        recording.deleted_at = timezone.now()
+        recording.published_at = None
+        recording.save(update_fields=["deleted_at", "published_at"])
+        prefix = recording_prefix(recording.pk)
+        transaction.on_commit(lambda: storage.delete_tree(prefix))
+    return recording
+
+
+def do_count_play(recording: Recording) -> None:
+    Recording.objects.filter(pk=recording.pk).update(play_count=F("play_count") + 1)
+
+
+# --- retention -----------------------------------------------------------------------
+def expired_copies(now=None):
+    """Moderation copies past their retention, with no active hold and no render reading them."""
+    now = now or timezone.now()
+    held = Hold.objects.active().filter(space_id=OuterRef("space_id"))
+    rendering = Render.objects.filter(recording__space_id=OuterRef("space_id"), state__in=ACTIVE)
+    stale = now - timedelta(minutes=settings.RECORDINGS["STALE_CLAIM_MINUTES"])
+    return (
+        ModerationCopy.objects.filter(expires_at__lte=now)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+        .exclude(Exists(held))
+        .exclude(Exists(rendering))
+    )
+
+
+def do_delete_moderation_copy(copy_id: int) -> bool:
+    """Delete one expired moderation copy: its files, an unpublished recording made from it,
+    then its row. Claimed with a conditional update, so two workers never both do it; a second
+    run finds nothing to claim."""
+    now = timezone.now()
+    if not expired_copies(now).filter(pk=copy_id).update(claimed_at=now):
+        return False
+    copy = ModerationCopy.objects.get(pk=copy_id)
+    storage.delete_tree(space_prefix(copy.space_id))
+    recording = Recording.objects.filter(space_id=copy.space_id).first()
+    if recording is not None and recording.published_at is None and recording.expired_at is None:
+        storage.delete_tree(recording_prefix(recording.pk))
+        Recording.objects.filter(pk=recording.pk).update(expired_at=now)
+    copy.delete()
+    return True

@@ -1,0 +1,59 @@
+"""Celery tasks of the recordings app."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from recordings import rendering
+from recordings.services import do_delete_moderation_copy, expired_copies
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="recordings.render", bind=True, max_retries=None)
+def render_recording(self, render_id: int) -> str:
+    if not rendering.engine_done(render_id):
+        raise self.retry(countdown=2)
+    render = rendering.claim(render_id)
+    if render is None:
+        return "not claimed"
+    attempts = settings.RECORDINGS["RENDER_ATTEMPTS"]
+    try:
+        rendering.run(render)
+    except rendering.RenderFailed as error:
+        rendering.fail(render, str(error), final=True)
+        return "failed"
+    except Exception as error:
+        log.exception("render %s failed (attempt %s of %s)", render_id, render.attempts, attempts)
+        final = render.attempts >= attempts
+        message = "Rendering failed. Try again; if it keeps failing, tell the site's staff."
+        rendering.fail(render, message if final else f"Attempt {render.attempts} failed: {error}", final=final)
+        if final:
+            return "failed"
+        raise self.retry(countdown=10 * render.attempts, exc=error) from error
+    after_render(render)
+    return "ready"
+
+
+def after_render(render) -> None:
+    """A moderation copy that expired while it was being read (retention 0) goes now."""
+    from recordings.models import ModerationCopy
+
+    copy = ModerationCopy.objects.filter(space_id=render.recording.space_id).first()
+    if copy is not None and expired_copies().filter(pk=copy.pk).exists():
+        delete_moderation_copy.delay(copy.pk)
+
+
+@shared_task(name="recordings.delete_expired_copies")
+def delete_expired_copies() -> int:
+    """Beat: fan out one task per moderation copy whose retention has ended."""
+    ids = list(expired_copies().values_list("pk", flat=True))
+    for copy_id in ids:
+        delete_moderation_copy.delay(copy_id)
+    return len(ids)
+
+
+@shared_task(name="recordings.delete_moderation_copy", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def delete_moderation_copy(copy_id: int) -> bool:
+    return do_delete_moderation_copy(copy_id)

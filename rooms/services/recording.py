@@ -1,0 +1,53 @@
+"""Recording a live space: the host starts and stops the recorder, a speaker may leave their
+voice out of the published recording. The engine always captures everything (the moderation
+copy); these only mark which spans of the space's clock the published recording covers."""
+
+from django.db import transaction
+
+from recordings.spans import close_span, open_span
+from rooms.errors import Conflict, NotAllowed
+from rooms.events import send_space_event
+from rooms.models import Participant, Space
+from rooms.services.snapshot import participant_data
+from rooms.services.spaces import access_hosted_space
+
+
+@transaction.atomic
+def do_set_recording(user, space_id, on: bool) -> Space:
+    """The host starts or stops the recorder. Everyone in the space is told."""
+    space = access_hosted_space(user, space_id, lock=True)
+    if space.state != Space.State.LIVE:
+        raise Conflict("Only a live space can be recorded.", code="not_live")
+    if space.recording == on:
+        return space
+    space.recording = on
+    space.save(update_fields=["recording"])
+    if on:
+        open_span(space)
+    else:
+        close_span(space)
+    send_space_event(space.pk, {"type": "space.recording", "recording": on})
+    return space
+
+
+@transaction.atomic
+def do_set_recording_opt_out(user, space_id, opt_out: bool) -> Participant:
+    """Anyone signed in to a space may leave their voice out of its published recording
+    (it matters once they speak). The moderation copy keeps it all the same."""
+    if not user.is_authenticated:
+        raise NotAllowed("Log in to do that.", code="login_required")
+    participant = (
+        Participant.objects.select_for_update()
+        .select_related("user", "space")
+        .filter(space_id=space_id, user=user, removed=False)
+        .first()
+    )
+    if participant is None:
+        raise NotAllowed("You are not in this space.", code="not_in_space")
+    if participant.space.state != Space.State.LIVE:
+        raise Conflict("The space is not live.", code="not_live")
+    if participant.recording_opt_out != opt_out:
+        participant.recording_opt_out = opt_out
+        participant.save(update_fields=["recording_opt_out"])
+        send_space_event(space_id, {"type": "participant.updated", "participant": participant_data(participant)})
+    return participant
