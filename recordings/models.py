@@ -57,6 +57,8 @@ class Recording(models.Model):
     # Never published and its moderation copy's retention ended: files deleted with it.
     expired_at = models.DateTimeField(null=True, blank=True)
     play_count = models.PositiveIntegerField(default=0)
+    # The WebVTT transcript in storage, written by the transcription step when captions were on.
+    transcript = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RecordingQuerySet.as_manager()

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -23,7 +24,7 @@ from recordings.models import Recording, Render
 from recordings.services import recording_prefix
 from rooms.media import storage
 from rooms.media.tracks import closed_marker
-from rooms.models import Participant
+from rooms.models import Notification, Participant
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def storage_has_copy(space_id: int) -> bool:
 
 @transaction.atomic
 def finish(render_obj: Render, *, m4a: str, mp3: str, audio) -> Render:
-    recording = Recording.objects.select_for_update().get(pk=render_obj.recording_id)
+    recording = Recording.objects.select_for_update().select_related("space").get(pk=render_obj.recording_id)
     Render.objects.filter(pk=render_obj.pk).update(
         state=Render.State.READY,
         progress=1.0,
@@ -125,6 +126,11 @@ def finish(render_obj: Render, *, m4a: str, mp3: str, audio) -> Render:
         if recording.current_id is None:
             recording.current_id = render_obj.pk
         recording.speakers.set(audio.voices)
+        Notification.objects.create(
+            user_id=recording.space.host_id,
+            text=f"Your recording of “{recording.space.title[:80]}” is ready: listen, edit and publish it.",
+            url=reverse("recording", args=[recording.pk]),
+        )
     elif render_obj.edits_version == recording.edits_version:
         # Only the latest edit becomes current; an older one finishing late is kept aside.
         recording.current_id = render_obj.pk

@@ -1,0 +1,67 @@
+"""Serving private media: the view checks permission, then the bytes come from local disk
+(with HTTP ranges, so players can seek) or, on S3, from a short-lived signed URL."""
+
+import os
+import re
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+
+CONTENT_TYPES = {"m4a": "audio/mp4", "mp3": "audio/mpeg", "vtt": "text/vtt; charset=utf-8"}
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 64 * 1024
+
+
+class MissingFile(Http404):
+    pass
+
+
+def serve(request, name: str, *, download_as: str | None = None, public: bool = False):
+    if not name or not default_storage.exists(name):
+        raise MissingFile("This file is missing.")
+    extension = name.rsplit(".", 1)[-1]
+    disposition = f'attachment; filename="{download_as}"' if download_as else None
+    if not isinstance(default_storage, FileSystemStorage):
+        parameters = {"ResponseContentDisposition": disposition} if disposition else {}
+        url = default_storage.url(name, parameters=parameters, expire=settings.RECORDINGS["SIGNED_URL_SECONDS"])
+        return HttpResponseRedirect(url)
+    path = default_storage.path(name)
+    size = os.path.getsize(path)
+    response = _ranged(request, path, size, CONTENT_TYPES.get(extension, "application/octet-stream"))
+    if disposition:
+        response["Content-Disposition"] = disposition
+    response["Accept-Ranges"] = "bytes"
+    # A file never changes under its name (every render gets new names).
+    response["Cache-Control"] = ("public" if public else "private") + ", max-age=86400"
+    return response
+
+
+def _ranged(request, path: str, size: int, content_type: str):
+    match = RANGE.match(request.headers.get("Range", "").strip())
+    if not match or not (match[1] or match[2]):
+        return FileResponse(open(path, "rb"), content_type=content_type)
+    if match[1]:
+        start = int(match[1])
+        end = min(int(match[2]), size - 1) if match[2] else size - 1
+    else:  # the last N bytes
+        start, end = max(0, size - int(match[2])), size - 1
+    if start >= size or start > end:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    response = StreamingHttpResponse(_read(path, start, end - start + 1), status=206, content_type=content_type)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(end - start + 1)
+    return response
+
+
+def _read(path: str, start: int, length: int):
+    with open(path, "rb") as f:
+        f.seek(start)
+        while length > 0:
+            data = f.read(min(CHUNK, length))
+            if not data:
+                break
+            length -= len(data)
+            yield data

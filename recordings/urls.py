@@ -1,0 +1,27 @@
+from django.urls import path, re_path
+
+from recordings import views
+
+urlpatterns = [
+    path("replays/<int:recording_id>/", views.replay, name="replay"),
+    path("replays/<int:recording_id>/played/", views.replay_played, name="replay_played"),
+    re_path(r"^replays/(?P<recording_id>\d+)/audio\.(?P<fmt>m4a|mp3)$", views.replay_audio, name="replay_audio"),
+    path("recordings/<int:recording_id>/", views.recording_page, name="recording"),
+    path("recordings/<int:recording_id>/status/", views.recording_status, name="recording_status"),
+    path("recordings/<int:recording_id>/edit/", views.recording_edit, name="recording_edit"),
+    path("recordings/<int:recording_id>/revert/", views.recording_revert, name="recording_revert"),
+    path("recordings/<int:recording_id>/publish/", views.recording_publish, name="recording_publish"),
+    path("recordings/<int:recording_id>/unpublish/", views.recording_unpublish, name="recording_unpublish"),
+    path("recordings/<int:recording_id>/retry/", views.recording_retry, name="recording_retry"),
+    path("recordings/<int:recording_id>/delete/", views.recording_delete, name="recording_delete"),
+    re_path(
+        r"^recordings/(?P<recording_id>\d+)/renders/(?P<render_id>\d+)/audio\.(?P<fmt>m4a|mp3)$",
+        views.render_audio,
+        name="render_audio",
+    ),
+    re_path(
+        r"^recordings/(?P<recording_id>\d+)/download\.(?P<fmt>m4a|mp3|vtt)$",
+        views.recording_download,
+        name="recording_download",
+    ),
+]

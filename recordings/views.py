@@ -1,0 +1,209 @@
+"""Pages and files of recordings: the public replay, the host's recording page (progress,
+edit, publish, downloads), and the audio behind them. Each view calls one service."""
+
+import webvtt
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
+
+from recordings import files, services
+from recordings.forms import EditForm
+from recordings.models import ModerationCopy, Render
+from rooms.errors import RoomError
+from rooms.views import room_errors
+
+PLAYED_SESSION_KEY = "played_recordings"
+
+
+def render_data(render_obj: Render | None) -> dict | None:
+    if render_obj is None:
+        return None
+    return {
+        "id": render_obj.pk,
+        "kind": render_obj.kind,
+        "state": render_obj.state,
+        "progress": render_obj.progress,
+        "error": render_obj.error,
+        "duration_ms": render_obj.duration_ms,
+    }
+
+
+def transcript_cues(recording) -> list[dict]:
+    """The transcript's cues for the replay page; none when there is no (readable) transcript."""
+    if not recording.transcript or not default_storage.exists(recording.transcript):
+        return []
+    with default_storage.open(recording.transcript, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    try:
+        captions = webvtt.from_string(text)
+    except Exception:  # a damaged transcript must not break the replay
+        return []
+    return [
+        {"start": c.start_in_seconds, "end": c.end_in_seconds, "text": c.text, "voice": getattr(c, "voice", None)}
+        for c in captions
+    ]
+
+
+def file_ok(name: str) -> bool:
+    return bool(name) and default_storage.exists(name)
+
+
+@room_errors
+def replay(request, recording_id):
+    recording = services.access_replay(request.user, recording_id)
+    current = recording.current
+    ready = current is not None and current.is_ready and file_ok(current.m4a)
+    return render(
+        request,
+        "recordings/replay.html",
+        {
+            "recording": recording,
+            "space": recording.space,
+            "current": current,
+            "ready": ready,
+            "speakers": recording.speakers.all(),
+            "cues": transcript_cues(recording),
+            "can_see": services.can_see(request.user, recording),
+            "share_url": request.build_absolute_uri(recording.get_absolute_url()),
+        },
+    )
+
+
+@require_POST
+@room_errors
+def replay_played(request, recording_id):
+    """The player reports a play once it has played a few seconds: counted once per session."""
+    recording = services.access_replay(request.user, recording_id)
+    played = request.session.get(PLAYED_SESSION_KEY, [])
+    if recording.pk not in played:
+        services.do_count_play(recording)
+        request.session[PLAYED_SESSION_KEY] = (played + [recording.pk])[-200:]
+    return HttpResponse(status=204)
+
+
+@require_GET
+@room_errors
+def replay_audio(request, recording_id, fmt):
+    recording = services.access_replay(request.user, recording_id)
+    current = recording.current
+    if current is None or not current.is_ready:
+        raise Http404("Not ready.")
+    return files.serve(request, getattr(current, fmt), public=recording.is_published)
+
+
+@login_required
+@require_GET
+@room_errors
+def render_audio(request, recording_id, render_id, fmt):
+    """Any render of a recording (the editor plays the original) for the host and staff."""
+    recording = services.access_recording(request.user, recording_id)
+    render_obj = recording.renders.filter(pk=render_id, state=Render.State.READY).first()
+    if render_obj is None or recording.is_gone:
+        raise Http404("No such version.")
+    return files.serve(request, getattr(render_obj, fmt))
+
+
+@login_required
+@room_errors
+def recording_page(request, recording_id, form=None, status=200):
+    recording = services.access_recording(request.user, recording_id)
+    original = recording.original
+    copy = ModerationCopy.objects.filter(space_id=recording.space_id).first()
+    return render(
+        request,
+        "recordings/recording.html",
+        {
+            "recording": recording,
+            "space": recording.space,
+            "current": recording.current,
+            "original": original,
+            "latest": recording.renders.first(),
+            "renders": recording.renders.all()[:10],
+            "is_manager": services.is_manager(request.user, recording),
+            "form": form or EditForm(initial=EditForm.initial_for(recording)),
+            "copy": copy,
+            "missing": [
+                r.get_kind_display()
+                for r in (original, recording.current)
+                if r is not None and r.is_ready and not (file_ok(r.m4a) and file_ok(r.mp3))
+            ],
+            "transcript_ok": file_ok(recording.transcript),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+@room_errors
+def recording_status(request, recording_id):
+    recording = services.access_recording(request.user, recording_id)
+    return JsonResponse(
+        {
+            "latest": render_data(recording.renders.first()),
+            "current": render_data(recording.current),
+            "published": recording.is_published,
+            "edits_version": recording.edits_version,
+        }
+    )
+
+
+@login_required
+@require_POST
+@room_errors
+def recording_edit(request, recording_id):
+    form = EditForm(request.POST)
+    if not form.is_valid():
+        return recording_page(request, recording_id, form=form, status=400)
+    try:
+        services.do_save_edits(request.user, recording_id, form.edits(), form.cleaned_data["version"])
+    except RoomError as error:
+        if error.http_status == 404 or error.http_status == 403:
+            raise
+        form.add_error(None, error.message)
+        return recording_page(request, recording_id, form=form, status=error.http_status)
+    messages.success(request, "Saved. The edited version is being rendered; the original is kept.")
+    return redirect("recording", recording_id)
+
+
+def _recording_action(service, done_message, *, takes_version=False, then="recording"):
+    @login_required
+    @require_POST
+    @room_errors
+    def view(request, recording_id):
+        if takes_version:
+            service(request.user, recording_id, request.POST.get("version", ""))
+        else:
+            service(request.user, recording_id)
+        messages.success(request, done_message)
+        return redirect(then, recording_id) if then else redirect("profile", request.user.username)
+
+    return view
+
+
+recording_revert = _recording_action(services.do_revert, "Reverted to the original recording.", takes_version=True)
+recording_publish = _recording_action(services.do_publish, "Published: anyone can play the replay now.")
+recording_unpublish = _recording_action(services.do_unpublish, "Unpublished: only you (and staff) can play it now.")
+recording_retry = _recording_action(services.do_retry_render, "Trying again.")
+recording_delete = _recording_action(services.do_delete_recording, "The recording was deleted.")
+
+
+@login_required
+@require_GET
+@room_errors
+def recording_download(request, recording_id, fmt):
+    """The host and staff download the current version (M4A or MP3) or the transcript."""
+    recording = services.access_recording(request.user, recording_id)
+    if recording.is_gone:
+        raise Http404("This recording was deleted.")
+    base = slugify(recording.space.title)[:60] or "space"
+    if fmt == "vtt":
+        return files.serve(request, recording.transcript, download_as=f"{base}.vtt")
+    current = recording.current
+    if current is None or not current.is_ready:
+        raise Http404("Not ready yet.")
+    return files.serve(request, getattr(current, fmt), download_as=f"{base}.{fmt}")
