@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
 from recordings import files, services
@@ -52,6 +53,7 @@ def file_ok(name: str) -> bool:
     return bool(name) and default_storage.exists(name)
 
 
+@ensure_csrf_cookie  # the player posts the play count
 @room_errors
 def replay(request, recording_id):
     recording = services.access_replay(request.user, recording_id)
