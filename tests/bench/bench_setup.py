@@ -6,11 +6,37 @@ Creates, for one benchmark size, a host, a speaker, HAND_ACCOUNTS listener accou
 raise and lower their hand, REACTORS accounts that send reactions (the speaker is the first
 of them) and one live space, plus a logged-in session for every account that will open a
 socket. Prints one JSON object on stdout.
+
+`ensure_ffmpeg()` is the machine-side setup of the recording-finalize benchmark (its baseline
+is Debian's ffmpeg command line): `python -m tests.bench.bench_setup ffmpeg` installs it.
 """
 
 import json
 import os
+import shutil
+import subprocess
 import sys
+
+FFMPEG_PACKAGE = "ffmpeg"  # Debian's, with libmp3lame
+
+
+def ensure_ffmpeg() -> str:
+    """Path of Debian's `ffmpeg` (/usr/bin/ffmpeg), installed with apt-get when missing and root."""
+    path = "/usr/bin/ffmpeg"
+    if os.access(path, os.X_OK):
+        return path
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SystemExit(
+            f"{path} is missing: install Debian's ffmpeg first "
+            "(sudo apt-get install -y --no-install-recommends ffmpeg), then run the benchmark again"
+        )
+    print("[bench] installing Debian's ffmpeg (apt-get)", file=sys.stderr, flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", FFMPEG_PACKAGE], check=True, env=env)
+    if not os.access(path, os.X_OK):
+        raise SystemExit(f"apt-get installed {FFMPEG_PACKAGE} but {path} is still missing")
+    return path
 
 
 def main(tag: str, hand_accounts: int, reactors: int) -> dict:
@@ -61,4 +87,7 @@ def main(tag: str, hand_accounts: int, reactors: int) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))))
+    if sys.argv[1:] == ["ffmpeg"]:
+        print(ensure_ffmpeg())
+    else:
+        print(json.dumps(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))))
