@@ -159,7 +159,9 @@ if AWS_STORAGE_BUCKET_NAME:
             "region_name": env_str("AWS_S3_REGION_NAME") or None,
             "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN") or None,
             "default_acl": None,
+            # Private media: every URL is signed and short-lived (recordings/files.py).
             "querystring_auth": True,
+            "signature_version": "s3v4",
         },
     }
 else:

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from recordings.models import Recording, Render
 from rooms.models import Follow, Notification, Reminder, Space
 from tests.factories import SpaceFactory, UserFactory
 
@@ -27,18 +28,30 @@ def spaces(people):
     }
 
 
-def test_it_shows_live_upcoming_and_recent_spaces_to_a_guest(client, spaces):
+def publish_replay(space):
+    recording = Recording.objects.create(space=space, spans=[[0, 60_000]], published_at=timezone.now())
+    recording.current = Render.objects.create(recording=recording, kind="original", state="ready", duration_ms=60_000)
+    recording.save()
+    return recording
+
+
+def test_it_shows_live_upcoming_and_recent_replays_to_a_guest(client, spaces):
+    replay = publish_replay(spaces["ended"])
+    unpublished = SpaceFactory(title="Kept private", state=State.ENDED, ended_at=timezone.now())
+    Recording.objects.create(space=unpublished, spans=[[0, 1000]])
     response = client.get(reverse("home"))
 
     assert response.status_code == 200
     assert [s.pk for s in response.context["live"]] == [spaces["live"].pk]
     assert [s.pk for s in response.context["upcoming"]] == [spaces["upcoming"].pk]
-    assert [s.pk for s in response.context["recent"]] == [spaces["ended"].pk]
+    assert [r.pk for r in response.context["replays"]] == [replay.pk]
     body = response.content.decode()
     assert "Founders talk" in body
     assert "Tomorrow&#x27;s chat" in body
     assert "Yesterday&#x27;s chat" in body
     assert "Never happened" not in body
+    assert "Kept private" not in body
+    assert "Recent replays" in body and reverse("replay", args=[replay.pk]) in body
     assert "Join Roundtable" in body
 
 
