@@ -15,7 +15,7 @@ from recordings import files, services
 from recordings.forms import EditForm
 from recordings.models import ModerationCopy, Render
 from rooms.errors import RoomError
-from rooms.views import room_errors
+from rooms.views import post_action, room_errors
 
 PLAYED_SESSION_KEY = "played_recordings"
 
@@ -172,26 +172,15 @@ def recording_edit(request, recording_id):
     return redirect("recording", recording_id)
 
 
-def _recording_action(service, done_message, *, takes_version=False, then="recording"):
-    @login_required
-    @require_POST
-    @room_errors
-    def view(request, recording_id):
-        if takes_version:
-            service(request.user, recording_id, request.POST.get("version", ""))
-        else:
-            service(request.user, recording_id)
-        messages.success(request, done_message)
-        return redirect(then, recording_id) if then else redirect("profile", request.user.username)
-
-    return view
-
-
-recording_revert = _recording_action(services.do_revert, "Reverted to the original recording.", takes_version=True)
-recording_publish = _recording_action(services.do_publish, "Published: anyone can play the replay now.")
-recording_unpublish = _recording_action(services.do_unpublish, "Unpublished: only you (and staff) can play it now.")
-recording_retry = _recording_action(services.do_retry_render, "Trying again.")
-recording_delete = _recording_action(services.do_delete_recording, "The recording was deleted.")
+recording_revert = post_action(
+    services.do_revert, "Reverted to the original recording.", "recording", fields=["version"]
+)
+recording_publish = post_action(services.do_publish, "Published: anyone can play the replay now.", "recording")
+recording_unpublish = post_action(
+    services.do_unpublish, "Unpublished: only you (and staff) can play it now.", "recording"
+)
+recording_retry = post_action(services.do_retry_render, "Trying again.", "recording")
+recording_delete = post_action(services.do_delete_recording, "The recording was deleted.", "recording")
 
 
 @login_required

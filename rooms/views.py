@@ -144,21 +144,26 @@ def space_detail(request, space_id):
     return render(request, "rooms/space.html", context)
 
 
-def _space_action(service, done_message):
+def post_action(service, done_message, then: str, *, fields=()):
+    """A button's view: POST only, logged in, one service called with the id from the URL
+    (and the named POST fields), then back to the page `then` names with a message.
+    A RoomError renders as a 4xx page and changes nothing."""
+
     @login_required
     @require_POST
     @room_errors
-    def view(request, space_id):
-        space = service(request.user, space_id)
+    def view(request, **kwargs):
+        (object_id,) = kwargs.values()
+        service(request.user, object_id, *(request.POST.get(name, "") for name in fields))
         messages.success(request, done_message)
-        return redirect(space)
+        return redirect(then, object_id)
 
     return view
 
 
-space_start = _space_action(space_services.do_start_space, "You are live.")
-space_end = _space_action(space_services.do_end_space, "The space has ended.")
-space_cancel = _space_action(space_services.do_cancel_space, "The space was cancelled.")
+space_start = post_action(space_services.do_start_space, "You are live.", "space")
+space_end = post_action(space_services.do_end_space, "The space has ended.", "space")
+space_cancel = post_action(space_services.do_cancel_space, "The space was cancelled.", "space")
 
 
 @login_required
