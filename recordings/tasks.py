@@ -11,7 +11,8 @@ from recordings.services import do_delete_moderation_copy, expired_copies
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="recordings.render", bind=True, max_retries=None)
+# A render takes about 30 s of one core per hour of audio; a long space gets room to spare.
+@shared_task(name="recordings.render", bind=True, max_retries=None, time_limit=2 * 3600, soft_time_limit=2 * 3600 - 60)
 def render_recording(self, render_id: int) -> str:
     if not rendering.engine_done(render_id):
         raise self.retry(countdown=2)
