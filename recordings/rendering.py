@@ -20,7 +20,7 @@ from django.utils.text import slugify
 
 from recordings import timeline
 from recordings.audio.mixdown import TrackReader, new_workdir, render, track_users
-from recordings.models import Recording, Render
+from recordings.models import ModerationCopy, Recording, Render
 from recordings.services import recording_prefix
 from rooms.media import storage
 from rooms.media.tracks import closed_marker
@@ -72,9 +72,13 @@ def run(render_obj: Render) -> Render:
         raise RenderFailed("Nothing was recorded in this space.")
     opted_out = set(Participant.objects.filter(space=space, recording_opt_out=True).values_list("user_id", flat=True))
     users = track_users(space.pk)
-    if not users and not storage_has_copy(space.pk):
+    if not users and not ModerationCopy.objects.filter(space=space).exists():
         raise RenderFailed("The space's audio is no longer kept, so this recording cannot be made.")
+    if not users:
+        raise RenderFailed("Nobody spoke while this space was being recorded, so there is nothing to play.")
     readers = [TrackReader(space.pk, user_id) for user_id in users if user_id not in opted_out]
+    if not readers:
+        raise RenderFailed("Every speaker chose to leave their voice out of the recording.")
     config = settings.RECORDINGS
     last = [0.0]
 
@@ -101,10 +105,6 @@ def run(render_obj: Render) -> Render:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return finish(render_obj, m4a=m4a, mp3=mp3, audio=audio)
-
-
-def storage_has_copy(space_id: int) -> bool:
-    return next(storage.walk(f"spaces/{space_id}/"), None) is not None
 
 
 @transaction.atomic

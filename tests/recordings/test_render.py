@@ -131,22 +131,37 @@ def test_a_render_claimed_by_one_worker_is_not_run_by_another(voices):
     assert render_recording(render.pk) == "not claimed"
 
 
-def test_without_its_audio_a_render_fails_with_a_clear_error_and_can_be_retried(people, media_root):
+@pytest.mark.parametrize(
+    ("situation", "message"),
+    [
+        ("nobody spoke", "Nobody spoke while this space was being recorded"),
+        ("all opted out", "Every speaker chose to leave their voice out"),
+        ("copy deleted", "no longer kept"),
+    ],
+)
+def test_a_render_that_cannot_succeed_fails_with_a_clear_error_and_can_be_retried(people, situation, message):
+    from recordings.models import ModerationCopy
+    from recordings.services import do_retry_render
+
+    if situation == "all opted out":
+        write_voice(people.space.pk, people.speaker.pk, 700, 0, 10)
+        do_set_recording_opt_out(people.speaker, people.space.pk, True)
     recording = end_recorded_space(people.space, [(0, 10)], 10)
-    people.space.ended_at -= timedelta(minutes=2)  # no engine ever wrote anything
+    people.space.ended_at -= timedelta(minutes=2)  # no engine wrote a closing marker
     people.space.save(update_fields=["ended_at"])
+    if situation == "copy deleted":
+        ModerationCopy.objects.filter(space=people.space).delete()
     render = recording.renders.get()
     assert render_recording(render.pk) == "failed"
     render.refresh_from_db()
-    assert render.state == "failed"
-    assert "no longer kept" in render.error
+    assert render.state == "failed" and render.attempts == 1
+    assert message in render.error
     assert recording.current is None
 
-    from recordings.services import do_retry_render
-
-    write_voice(people.space.pk, people.host.pk, 500, 0, 10)
-    do_retry_render(people.host, recording.pk)
-    assert render_recording(render.pk) == "ready"
+    if situation == "nobody spoke":  # the audio turns up after all: the host tries again
+        write_voice(people.space.pk, people.host.pk, 500, 0, 10)
+        do_retry_render(people.host, recording.pk)
+        assert render_recording(render.pk) == "ready"
 
 
 def test_an_unexpected_error_is_retried_then_shown(voices, monkeypatch, settings):
