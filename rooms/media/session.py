@@ -8,6 +8,7 @@ from datetime import datetime
 
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from rooms.events import layer_message, space_group
@@ -38,6 +39,9 @@ class SpaceSession:
         self.peers: dict[int, SpeakerPeer] = {}
         self.tracks: dict[int, TrackWriter] = {}
         self.sample = clock_sample(origin)
+        # A marker left by an engine that had the space before (stopped mid-space) would let a
+        # render start before this session stores the end of the tracks: it goes first.
+        executor.submit(default_storage.delete, closed_marker(space_id))
         config = settings.MEDIA_ENGINE
         self.program = ProgramWriter(space_id, origin, self.sample, executor, config["SEGMENT_SECONDS"])
         self.chunk_seconds = config["TRACK_CHUNK_SECONDS"]
