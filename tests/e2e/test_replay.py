@@ -117,3 +117,24 @@ def test_the_host_edits_publishes_and_a_guest_plays_the_replay(recording, page_a
     desktop.goto(f"/replays/{recording.pk}/")
     expect(desktop.get_by_role("button", name="Copy link")).to_be_visible()
     shoot(desktop, "replay-desktop")
+
+
+def test_the_host_watches_progress_live_and_can_retry_a_failed_render(recording, page_as):
+    edited = Render.objects.create(recording=recording, kind=Render.Kind.EDITED, state="running", progress=0.4)
+    page = page_as(recording.space.host, phone=True)
+    page.goto(f"/recordings/{recording.pk}/")
+    expect(page.locator(".progress")).to_have_attribute("aria-valuenow", "40")
+    Render.objects.filter(pk=edited.pk).update(progress=0.7)
+    expect(page.locator(".progress")).to_have_attribute("aria-valuenow", "70", timeout=5_000)
+    expect(page.get_by_text("70 % done")).to_be_visible()
+    shoot(page, "recording-progress-phone")
+
+    Render.objects.filter(pk=edited.pk).update(
+        state="failed", error="Rendering failed. Try again; if it keeps failing, tell the site's staff."
+    )
+    expect(page.get_by_role("heading", name="The edit could not be rendered")).to_be_visible(timeout=5_000)
+    expect(page.get_by_role("alert")).to_contain_text("Rendering failed")
+    shoot(page, "recording-failed-phone")
+    page.click("button:has-text('Try again')")
+    expect(page.get_by_text("Trying again.")).to_be_visible()
+    assert Render.objects.get(pk=edited.pk).state == "queued"
