@@ -15,7 +15,7 @@ from django.conf import settings
 from rooms.errors import InvalidRequest, NotAllowed, RoomError
 from rooms.hub import get_hub
 from rooms.media.nodes import access_engine_channel
-from rooms.services import presence, stage
+from rooms.services import presence, recording, stage
 from rooms.services.snapshot import display_name, participant_data, room_snapshot
 from rooms.services.spaces import do_end_space
 
@@ -47,6 +47,13 @@ class RateLimit:
 
 # User ids are 64-bit: a larger number would crash the database query (and the socket with it).
 USER_ID_RANGE = range(-(2**63), 2**63)
+
+
+def _flag(message: dict, field: str) -> bool:
+    value = message.get(field)
+    if not isinstance(value, bool):
+        raise InvalidRequest(f"`{field}` must be true or false.", code="bad_field")
+    return value
 
 
 def _user_id(message: dict) -> int:
@@ -231,6 +238,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self._need_login()
         await database_sync_to_async(do_end_space)(self.user, self.space_id)
 
+    async def on_recording_set(self, message):
+        # Login first, as for reactions: a guest is asked to log in whatever they sent.
+        self._need_login()
+        await self._call(recording.do_set_recording, _flag(message, "on"))
+
+    async def on_recording_opt_out(self, message):
+        self._need_login()
+        await self._call(recording.do_set_recording_opt_out, _flag(message, "opt_out"))
+
     async def on_reaction(self, message):
         self._need_login()
         emoji = message.get("emoji")
@@ -287,6 +303,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         "mute.all": on_mute_all,
         "participant.remove": on_participant_remove,
         "space.end": on_space_end,
+        "recording.set": on_recording_set,
+        "recording.opt_out": on_recording_opt_out,
         "reaction": on_reaction,
         "media.offer": on_media_offer,
         "media.leave": on_media_leave,

@@ -1,5 +1,6 @@
 """What the room socket tells people: one participant, and the whole room on connect."""
 
+from django.conf import settings
 from django.db.models import Q
 
 from rooms.models import Participant, Space
@@ -71,5 +72,10 @@ def room_snapshot(space: Space, viewer: Participant | None) -> dict:
         "you": participant_data(viewer) if viewer else None,
         "participants": [participant_data(p) for p in people],
         "listener_count": listener_count(space),
-        "limits": {"cohosts": limit("MAX_COHOSTS"), "speakers": limit("MAX_SPEAKERS")},
+        "limits": {
+            "cohosts": limit("MAX_COHOSTS"),
+            "speakers": limit("MAX_SPEAKERS"),
+            # What the page tells someone opting out: how long the moderation copy keeps them.
+            "retention_days": settings.RECORDINGS["RETENTION_DAYS"],
+        },
     }

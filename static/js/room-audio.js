@@ -11,10 +11,15 @@ export class StageAudio {
     this.muted = true;
     this.restarts = 0;
     this.output = document.getElementById("stage-audio");
+    // Held while someone brought up to speak in a recorded space has not yet been told:
+    // the microphone (getUserMedia) is not asked for until they have.
+    this.held = false;
   }
 
+  hold(held) { this.held = held; }
+
   async start() {
-    if (this.pc) return;
+    if (this.pc || this.held) return;
     this.stopped = false;
     if (!this.mic) {
       try {
@@ -96,12 +101,17 @@ export class ProgramPlayer {
     this.onDelay = onDelay;
     this.audio = document.getElementById("program-audio");
     this.hls = null;
+    // Held while the page still owes the listener a notice (a recorded space): nothing
+    // is loaded or played until they have read it.
+    this.held = false;
   }
 
   get playing() { return Boolean(this.hls) || Boolean(this.audio.src); }
 
+  hold(held) { this.held = held; }
+
   async play() {
-    if (this.playing) return;
+    if (this.playing || this.held) return;
     if (window.Hls && window.Hls.isSupported()) {
       this.hls = new window.Hls({ liveSyncDurationCount: 2, manifestLoadingMaxRetry: 30, manifestLoadingRetryDelay: 1000 });
       this.hls.loadSource(this.url);

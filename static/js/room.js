@@ -8,7 +8,11 @@ const spaceId = root.dataset.spaceId;
 const myId = root.dataset.userId ? Number(root.dataset.userId) : null;
 const $ = (id) => document.getElementById(id);
 
-const state = { space: null, people: new Map(), listenerCount: 0, you: null };
+const state = { space: null, people: new Map(), listenerCount: 0, you: null, retentionDays: null };
+// What this page has told its person about recording: `listen` once a listener has read
+// that the space is recorded (their audio waits for it), `mic` once someone on stage has
+// (their microphone waits for it). Both are asked again on the next page load.
+const told = { listen: false, mic: false };
 const ROLE_LABEL = { host: "Host", cohost: "Co-host", speaker: "Speaker", listener: "" };
 const RANK = { host: 3, cohost: 2, speaker: 1, listener: 1 };
 const onStage = (p) => p.role !== "listener";
@@ -28,14 +32,27 @@ window.roundtable = { socket, state, stageAudio, player };
 
 function handle(msg) {
   switch (msg.type) {
-    case "snapshot":
+    case "snapshot": {
+      // A reconnect may bring news missed while away: recording started meanwhile.
+      const wasRecording = state.space ? Boolean(state.space.recording) : null;
       state.space = msg.space;
       state.people = new Map(msg.participants.map((p) => [p.user_id, p]));
       state.listenerCount = msg.listener_count;
       state.you = msg.you;
+      state.retentionDays = msg.limits ? msg.limits.retention_days : null;
+      if (wasRecording === false && msg.space.recording) recordingStarted();
       // An invitation still open after a reconnect is asked again.
       if (msg.you && msg.you.invited && msg.you.role === "listener") openInvite("The host");
       break;
+    }
+    case "space.recording": {
+      if (!state.space) return;
+      const was = Boolean(state.space.recording);
+      state.space.recording = msg.recording;
+      if (msg.recording && !was) recordingStarted();
+      else if (!msg.recording && was) recordingStopped();
+      break;
+    }
     case "participant.updated":
       upsert(msg.participant);
       break;
@@ -81,7 +98,11 @@ function handle(msg) {
 
 function upsert(p) {
   if (!p.present) { state.people.delete(p.user_id); } else { state.people.set(p.user_id, p); }
-  if (p.user_id === myId) state.you = p;
+  if (p.user_id === myId) {
+    // Off the stage, the next time up asks again before the microphone opens.
+    if (!onStage(p)) told.mic = false;
+    state.you = p;
+  }
 }
 
 function showStatus(status, code) {
@@ -117,28 +138,104 @@ function render() {
   $("audience").replaceChildren(...tiles);
   $("audience-count").textContent = state.listenerCount;
   $("listener-count").textContent = `${state.listenerCount + stage.length} in the space`;
-  const recording = Boolean(state.space && state.space.recording);
+  const recording = isRecording();
   $("rec-banner").hidden = !recording;
   $("rec-pill").hidden = !recording;
+  $("invite-rec").hidden = !recording;
+  $("rec-flag").textContent = recording || (state.space && state.space.record) ? "Recorded" : "Not recorded";
   renderQueue(hands);
   renderControls();
   syncAudio();
 }
 
+const isLive = () => Boolean(state.space && state.space.state === "live");
+const isRecording = () => Boolean(state.space && state.space.recording);
+const isHost = () => Boolean(state.you && state.you.role === "host");
+
 // Speakers talk and hear over WebRTC; everyone else listens to the HLS program.
+// In a recorded space neither starts before the person has been told (the host chose it).
 function syncAudio() {
-  const live = Boolean(state.space && state.space.state === "live");
-  const speaking = live && state.you && onStage(state.you);
+  const live = isLive();
+  const speaking = Boolean(live && state.you && onStage(state.you));
+  const mustTell = live && isRecording() && !isHost();
   const listen = $("btn-listen");
+  player.hold(mustTell && !told.listen);
+  stageAudio.hold(speaking && mustTell && !told.mic);
   if (speaking) {
     if (player.playing) player.stop();
     stageAudio.setMuted(state.you.muted);
-    stageAudio.start();
+    if (stageAudio.held) openStageNotice("joining");
+    else stageAudio.start();
   } else if (stageAudio.pc || stageAudio.mic) {
     stageAudio.stop();
   }
+  // Each notice shows while its gate is shut, and goes when it opens some other way
+  // (recording stopped, the space ended, the person left the stage or came up).
+  const stageNotice = $("rec-stage-modal");
+  if (!speaking || (stageNotice.dataset.mode === "joining" && !stageAudio.held)) closeModal("rec-stage-modal");
+  if (player.held && !speaking) openModal("rec-join-modal");
+  else closeModal("rec-join-modal");
   listen.hidden = !live || speaking;
   listen.textContent = player.playing ? "■ Stop listening" : "▶ Listen live";
+}
+
+// --- recording notices -----------------------------------------------------------------
+function openModal(id) {
+  const el = $(id);
+  if (!el || !el.hidden) return;
+  el.hidden = false;
+  const first = el.querySelector(".btn-primary");
+  if (first) first.focus();
+}
+
+function closeModal(id) { const el = $(id); if (el) el.hidden = true; }
+
+function retentionSentence() {
+  const days = state.retentionDays;
+  if (days === 0) {
+    return "A moderation copy still keeps your voice until the space ends (longer only if someone reports it), for safety reviews.";
+  }
+  if (days == null) return "A moderation copy still keeps your voice for a while, for safety reviews.";
+  return `A moderation copy still keeps your voice for ${days} ${days === 1 ? "day" : "days"} after the space ends, for safety reviews.`;
+}
+
+// `joining`: brought up (or back on a page load) while recording; the microphone waits.
+// `started`: recording began while they were on stage; their microphone is already open.
+function openStageNotice(mode) {
+  const modal = $("rec-stage-modal");
+  if (!modal.hidden && modal.dataset.mode === mode) return;
+  modal.dataset.mode = mode;
+  $("rec-stage-title").textContent = mode === "joining" ? "This space is being recorded" : "The host started recording";
+  $("rec-stage-text").textContent = mode === "joining"
+    ? "Before your microphone opens: what you say on stage goes into the recording, which the host may publish as a replay."
+    : "What you say from now on goes into the recording, which the host may publish as a replay.";
+  $("rec-optout-check").checked = Boolean(state.you && state.you.recording_opt_out);
+  $("rec-retention").textContent = retentionSentence();
+  $("rec-stage-ok").textContent = mode === "joining" ? "🎙 Open my microphone" : "Continue";
+  $("rec-stage-back").hidden = mode !== "joining" || isHost();
+  openModal("rec-stage-modal");
+}
+
+function recordingStarted() {
+  if (isHost()) { toast("Recording started. Everyone in the space has been told."); return; }
+  if (state.you && onStage(state.you) && isLive()) {
+    // Their microphone is already open; they are told now and offered the opt-out.
+    told.mic = true;
+    openStageNotice("started");
+    return;
+  }
+  // A listener hears on: the notice is what tells them.
+  told.listen = true;
+  $("rec-notice").hidden = false;
+}
+
+function recordingStopped() {
+  $("rec-notice").hidden = true;
+  toast(isHost() ? "Recording stopped." : "The host stopped recording.");
+}
+
+function setOptOut(optOut) {
+  if (state.you && Boolean(state.you.recording_opt_out) !== optOut) socket.send("recording.opt_out", { opt_out: optOut });
 }
 
 function showLevels(levels) {
@@ -191,6 +288,14 @@ function personTile(p) {
     role.textContent = ROLE_LABEL[p.role];
     tile.append(role);
   }
+  // Hosts see who is left out of the replay (and each person sees it on themselves).
+  if (onStage(p) && p.recording_opt_out && (isModerator() || p.user_id === myId)) {
+    const out = document.createElement("span");
+    out.className = "badge-optout";
+    out.title = "Left out of the published recording";
+    out.textContent = "Not in replay";
+    tile.append(out);
+  }
   tile.addEventListener("click", (e) => openPersonMenu(p, e.currentTarget));
   return tile;
 }
@@ -234,7 +339,16 @@ function renderControls() {
   show("btn-hand", live && you && !onStage(you));
   show("btn-stepdown", live && you && (you.role === "speaker" || you.role === "cohost"));
   show("btn-muteall", live && isModerator());
+  show("btn-record", live && isHost());
+  show("btn-optout", live && you && onStage(you));
+  const record = $("btn-record");
+  if (record) {
+    record.textContent = isRecording() ? "■ Stop recording" : "● Start recording";
+    record.classList.toggle("btn-rec-on", isRecording());
+  }
   if (!you) return;
+  const optOut = $("btn-optout");
+  if (optOut) optOut.textContent = you.recording_opt_out ? "Put my voice back in the replay" : "Leave my voice out of the replay";
   const mute = $("btn-mute");
   if (mute) {
     mute.textContent = you.muted ? "🎙 Unmute" : "🔇 Mute";
@@ -249,6 +363,11 @@ function renderControls() {
 function openPersonMenu(p, anchor) {
   const menu = $("person-menu");
   const actions = [[`View profile`, () => { location.href = `/u/${encodeURIComponent(p.username)}/`; }]];
+  if (p.user_id === myId && onStage(p) && isLive()) {
+    actions.push(p.recording_opt_out
+      ? ["Put my voice back in the replay", () => setOptOut(false)]
+      : ["Leave my voice out of the replay", () => setOptOut(true)]);
+  }
   if (outranks(p)) {
     if (p.role === "listener") {
       if (p.hand_raised_at) actions.push(["Bring up to speak", () => socket.send("speaker.add", { user_id: p.user_id })]);
@@ -289,7 +408,7 @@ document.addEventListener("click", (e) => {
 
 function openInvite(byName) {
   $("invite-text").textContent = `${byName} invited you to join the stage.`;
-  $("invite-rec").hidden = !(state.space && state.space.recording);
+  $("invite-rec").hidden = !isRecording();
   $("invite-modal").hidden = false;
 }
 
@@ -320,9 +439,28 @@ function toast(text) {
 function bind(id, fn) { const el = $(id); if (el) el.addEventListener("click", fn); }
 bind("btn-mute", () => socket.send(state.you.muted ? "unmute" : "mute"));
 bind("btn-listen", () => {
-  if (player.playing) player.stop(); else player.play();
+  if (player.playing) player.stop();
+  else if (player.held) openModal("rec-join-modal");
+  else player.play();
   syncAudio();
 });
+bind("rec-join-listen", () => {
+  told.listen = true;
+  closeModal("rec-join-modal");
+  syncAudio();  // lifts the hold
+  player.play();  // this click is the gesture autoplay needs
+  syncAudio();
+});
+bind("rec-stage-ok", () => {
+  setOptOut($("rec-optout-check").checked);
+  told.mic = true;
+  closeModal("rec-stage-modal");
+  syncAudio();
+});
+bind("rec-stage-back", () => { closeModal("rec-stage-modal"); socket.send("speaker.step_down"); });
+bind("rec-notice-ok", () => { $("rec-notice").hidden = true; });
+bind("btn-record", () => socket.send("recording.set", { on: !isRecording() }));
+bind("btn-optout", () => setOptOut(!state.you.recording_opt_out));
 document.addEventListener("click", () => { if (stageAudio.output.paused && stageAudio.output.srcObject) stageAudio.output.play(); });
 bind("btn-hand", () => socket.send(state.you.hand_raised_at ? "hand.lower" : "hand.raise"));
 bind("btn-stepdown", () => socket.send("speaker.step_down"));

@@ -25,6 +25,8 @@ def test_it_brings_a_listener_on_stage_live(page_as):
     listener_page = page_as(lena)
     listener_page.goto(f"/spaces/{space.pk}/")
     expect(listener_page.locator("#rec-banner")).to_be_visible()
+    # A recorded space tells her so first (tests/e2e/test_recording_notice.py has the details).
+    listener_page.click("#rec-join-listen")
     listener_page.click("#btn-hand")
     expect(listener_page.locator("#btn-hand")).to_have_text("✋ Lower hand")
 
@@ -32,11 +34,13 @@ def test_it_brings_a_listener_on_stage_live(page_as):
     expect(host_page.locator("#queue li", has_text="lena")).to_be_visible()
     guest_page = page_as(None, phone=True)
     guest_page.goto(f"/spaces/{space.pk}/")
+    guest_page.click("#rec-join-listen")
     expect(guest_page.locator("#audience .person", has_text="lena")).to_be_visible()
     shoot(host_page, "room-host-desktop")
     host_page.locator("#queue li", has_text="lena").get_by_role("button", name="Bring up").click()
 
     expect(listener_page.locator("#stage .person", has_text="lena")).to_be_visible()
+    listener_page.click("#rec-stage-ok")  # told of the recording before her microphone opens
     expect(listener_page.locator("#btn-mute")).to_have_text("🎙 Unmute")
     listener_page.click("#btn-mute")
     expect(listener_page.locator("#btn-mute")).to_have_text("🔇 Mute")

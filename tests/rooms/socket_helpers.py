@@ -277,6 +277,7 @@ PARTICIPANT_FIELDS = (
     "invited_by_id",
     "muted",
     "muted_by_moderator",
+    "recording_opt_out",
     "removed",
     "connections",
     "present",

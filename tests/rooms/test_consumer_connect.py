@@ -2,6 +2,7 @@
 
 import pytest
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from rooms.consumers import CLOSE_ENDED, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND
 from rooms.models import Participant, Space
@@ -54,7 +55,11 @@ async def test_it_sends_each_persona_a_snapshot_of_the_room(people, sockets, per
     assert snapshot["space"]["state"] == "live"
     assert snapshot["space"]["host_id"] == people.host.pk
     assert snapshot["space"]["ended_at"] is None
-    assert snapshot["limits"] == {"cohosts": 2, "speakers": 10}
+    assert snapshot["limits"] == {
+        "cohosts": 2,
+        "speakers": 10,
+        "retention_days": settings.RECORDINGS["RETENTION_DAYS"],
+    }
 
     if persona == "guest":
         assert snapshot["you"] is None

@@ -18,6 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # Enough of an offer to pass the consumer's check; denials happen before the media engine.
 SDP = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+# The fields, other than `user_id`, that a message needs to get past the consumer's checks.
+FIELDS = {"media.offer": {"sdp": SDP}, "recording.set": {"on": True}, "recording.opt_out": {"opt_out": True}}
 
 
 class Case:
@@ -33,7 +35,7 @@ class Case:
         return f"{self.type}-by-{self.persona}{on}"
 
     def message(self, people) -> dict:
-        fields = {"sdp": SDP} if self.type == "media.offer" else {}
+        fields = dict(FIELDS.get(self.type, {}))
         if self.target:
             fields["user_id"] = getattr(people, self.target).pk
         return fields
@@ -133,6 +135,14 @@ CASES = [
     Case("space.end", "speaker", "forbidden"),
     Case("space.end", "listener", "forbidden"),
     Case("space.end", "outsider", "forbidden"),
+    # Only the host starts the recorder (staff end spaces, they do not record them).
+    Case("recording.set", "cohost", "forbidden"),
+    Case("recording.set", "speaker", "forbidden"),
+    Case("recording.set", "listener", "forbidden"),
+    Case("recording.set", "outsider", "forbidden"),
+    Case("recording.set", "staff", "forbidden"),
+    # Anyone signed in may leave their voice out of the replay: only guests are refused
+    # (see guest_cases; more in test_consumer_recording).
     # Sending audio is for people on stage.
     Case("media.offer", "listener", "not_on_stage"),
     Case("media.offer", "raised", "not_on_stage"),
