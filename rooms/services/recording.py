@@ -21,7 +21,8 @@ def do_set_recording(user, space_id, on: bool) -> Space:
     if space.recording == on:
         return space
     space.recording = on
-    space.save(update_fields=["recording"])
+    space.record = space.record or on  # a space recorded at any point is shown as recorded
+    space.save(update_fields=["recording", "record"])
     if on:
         open_span(space)
     else:

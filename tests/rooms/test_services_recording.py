@@ -235,3 +235,12 @@ def test_it_tells_the_space_who_opted_out(people, sent, django_capture_on_commit
     assert event["participant"]["user_id"] == people.speaker.pk
     assert event["participant"]["recording_opt_out"] is True
     assert event["participant"]["role"] == "speaker"
+
+
+def test_a_space_recorded_at_any_point_is_shown_as_recorded(ten_seconds_in):
+    space = ten_seconds_in.space
+    Space.objects.filter(pk=space.pk).update(record=False, recording=False)
+    recording.do_set_recording(space.host, space.pk, True)
+    recording.do_set_recording(space.host, space.pk, False)
+    space.refresh_from_db()
+    assert space.record and not space.recording
