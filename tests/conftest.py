@@ -56,6 +56,16 @@ def people(space):
     )
 
 
+@pytest.fixture
+def sent(monkeypatch):
+    """Live events, as they leave after commit."""
+    calls = []
+    monkeypatch.setattr(
+        "rooms.events.send_now", lambda space_id, event, to_user=None: calls.append((space_id, event, to_user))
+    )
+    return calls
+
+
 def pytest_sessionstart(session):
     """In the integration tier the real services are required: fail, never skip."""
     if os.environ.get("ROUNDTABLE_TIER") != "integration":

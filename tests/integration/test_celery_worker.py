@@ -2,8 +2,7 @@
 serialization, run after commit, fan out, and are idempotent when run again."""
 
 import os
-import subprocess
-import sys
+import tempfile
 import time
 from datetime import timedelta
 
@@ -17,6 +16,7 @@ from rooms.models import Follow, Notification, Reminder, Space
 from rooms.services.spaces import do_start_space
 from rooms.tasks import cancel_no_show_spaces, end_empty_spaces
 from tests.factories import SpaceFactory, UserFactory
+from tests.integration.processes import start_worker, stop
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -40,38 +40,15 @@ def worker(transactional_db):
         "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": settings.CELERY_BROKER_URL,
     }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-P",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "warning",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = tempfile.TemporaryFile(mode="w+")
+    proc = start_worker(env, log)
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            out, _ = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
-        print(out)
+        stop(proc)
+        log.seek(0)
+        print(log.read())
+        log.close()
 
 
 def test_it_notifies_reminders_and_followers_when_a_space_starts(worker):

@@ -24,6 +24,7 @@ from rooms.media.ice import limit_host_addresses
 from rooms.media.program import playlist_name, program_prefix
 from rooms.models import MediaNode, Space
 from tests.audio import TONES, has_tone
+from tests.integration.processes import stop
 from tests.media.speakers import ToneSpeaker
 from tests.rooms.socket_helpers import sockets_fixture, update_participant  # noqa: F401
 
@@ -63,13 +64,7 @@ class Engines:
 
     def stop_all(self) -> None:
         for name, proc in self.procs.items():
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=10)
+            stop(proc)
             proc.log.close()
             print(f"--- engine {name} (exit {proc.returncode})\n{self.output(name)}")
 

@@ -6,7 +6,6 @@ run of the beat job finds nothing to do."""
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
@@ -15,7 +14,6 @@ import av
 import numpy as np
 import pytest
 from channels.db import database_sync_to_async
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -35,6 +33,7 @@ from rooms.tasks import cancel_no_show_spaces
 from tests.audio import band_energy
 from tests.factories import SpaceFactory, UserFactory
 from tests.integration import test_media_engine_process as engine_process
+from tests.integration.processes import start_worker, stop
 from tests.integration.test_media_engine_process import engine_alive, read_segments, segment_numbers, wait_until
 from tests.media.speakers import ToneSpeaker
 from tests.rooms.socket_helpers import sockets_fixture  # noqa: F401
@@ -72,38 +71,13 @@ def worker(engines, tmp_path):
     celery_app.conf.task_default_queue = queue
     log_path = tmp_path / "worker.log"
     log = open(log_path, "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-P",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "info",
-        ],
-        # Its own default queue: it takes tasks from there and sends its fan-outs there.
-        env={**engines.env, "CELERY_QUEUE": queue},
-        cwd=settings.BASE_DIR,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    # Its own default queue: it takes tasks from there and sends its fan-outs there.
+    proc = start_worker({**engines.env, "CELERY_QUEUE": queue}, log, level="info")
     try:
         yield Worker(proc, log_path)
     finally:
         celery_app.conf.task_default_queue = default_queue
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
         log.close()
         print(f"--- worker (exit {proc.returncode})\n{log_path.read_text()}")
 

@@ -116,28 +116,6 @@ async def test_it_refuses_to_record_a_space_that_has_not_started(people, sockets
     assert (await space_row(people.space.pk)).recording is False
 
 
-@pytest.mark.parametrize("value", NOT_BOOLEANS, ids=repr)
-async def test_it_refuses_a_recording_set_without_a_boolean(people, sockets, value):
-    host = await sockets.open(people.space.pk, people.host)
-    before = await room_state(people.space.pk)
-
-    await host.send("recording.set", on=value, ref="bad")
-
-    error = await host.expect_error("bad_field", ref="bad")
-    assert "`on`" in error["message"]
-    assert await room_state(people.space.pk) == before
-    await host.ping()
-
-
-async def test_it_refuses_a_recording_set_with_no_on_field(people, sockets):
-    host = await sockets.open(people.space.pk, people.host)
-
-    await host.send("recording.set", recording=True, ref="bad")
-
-    await host.expect_error("bad_field", ref="bad")
-    assert (await space_row(people.space.pk)).recording is False
-
-
 # --- recording.opt_out -----------------------------------------------------------------
 @pytest.mark.parametrize("persona", SIGNED_IN)
 async def test_it_lets_anyone_signed_in_opt_out_and_everyone_sees_it(people, sockets, persona):
@@ -201,25 +179,24 @@ async def test_it_refuses_an_opt_out_in_a_space_that_has_not_started(people, soc
     assert (await participant(people.space.pk, people.speaker)).recording_opt_out is False
 
 
-@pytest.mark.parametrize("value", NOT_BOOLEANS, ids=repr)
-async def test_it_refuses_an_opt_out_without_a_boolean(people, sockets, value):
-    speaker = await sockets.open(people.space.pk, people.speaker)
+# --- bad input, for both messages ----------------------------------------------------
+MESSAGES = [("recording.set", "on", "host"), ("recording.opt_out", "opt_out", "speaker")]
+
+
+@pytest.mark.parametrize(("kind", "field", "persona"), MESSAGES)
+@pytest.mark.parametrize("value", [*NOT_BOOLEANS, "missing"], ids=repr)
+async def test_it_refuses_a_recording_message_without_a_boolean(people, sockets, kind, field, persona, value):
+    socket = await sockets.open(people.space.pk, getattr(people, persona))
     before = await room_state(people.space.pk)
+    recording_before = (await space_row(people.space.pk)).recording
 
-    await speaker.send("recording.opt_out", opt_out=value, ref="bad")
+    await socket.send(kind, ref="bad", **({} if value == "missing" else {field: value}))
 
-    error = await speaker.expect_error("bad_field", ref="bad")
-    assert "`opt_out`" in error["message"]
+    error = await socket.expect_error("bad_field", ref="bad")
+    assert f"`{field}`" in error["message"]
     assert await room_state(people.space.pk) == before
-    await speaker.ping()
-
-
-async def test_it_refuses_an_opt_out_with_no_field(people, sockets):
-    speaker = await sockets.open(people.space.pk, people.speaker)
-
-    await speaker.send("recording.opt_out", ref="bad")
-
-    await speaker.expect_error("bad_field", ref="bad")
+    assert (await space_row(people.space.pk)).recording == recording_before
+    await socket.ping()
 
 
 # --- the snapshot ----------------------------------------------------------------------

@@ -46,16 +46,6 @@ def spans(space) -> list:
 
 
 @pytest.fixture
-def sent(monkeypatch):
-    """Live events, as they leave after commit."""
-    calls = []
-    monkeypatch.setattr(
-        "rooms.events.send_now", lambda space_id, event, to_user=None: calls.append((space_id, event, to_user))
-    )
-    return calls
-
-
-@pytest.fixture
 def ten_seconds_in(people):
     """The space started ten seconds ago, so recorded spans have a place on its clock."""
     Space.objects.filter(pk=people.space.pk).update(started_at=timezone.now() - timedelta(seconds=10))

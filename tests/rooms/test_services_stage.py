@@ -42,16 +42,6 @@ def place(people, persona) -> Participant:
 
 
 @pytest.fixture
-def sent(monkeypatch):
-    """Live events, as they leave after commit."""
-    calls = []
-    monkeypatch.setattr(
-        "rooms.events.send_now", lambda space_id, event, to_user=None: calls.append((space_id, event, to_user))
-    )
-    return calls
-
-
-@pytest.fixture
 def cohost2(people):
     return ParticipantFactory(space=people.space, user=UserFactory(username="cole"), role=Role.COHOST).user
 
