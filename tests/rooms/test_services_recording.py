@@ -7,37 +7,11 @@ import pytest
 from django.utils import timezone
 
 from recordings.models import Recording
-from rooms.errors import Conflict, NotAllowed
+from rooms.errors import Conflict
 from rooms.models import Participant, Space
 from rooms.services import recording
 from rooms.services.spaces import do_end_space
-
-OK = None
-PERSONAS = ("host", "cohost", "speaker", "listener", "raised", "removed", "outsider", "staff", "guest")
-
-
-def outcomes(**expected) -> list[tuple[str, object]]:
-    """Every persona, refused (NotAllowed) unless named."""
-    return [(persona, expected.get(persona, NotAllowed)) for persona in PERSONAS]
-
-
-def rows(space):
-    """Everything these services can change, to prove a refused call changed nothing."""
-    return (
-        list(Participant.objects.filter(space=space).order_by("pk").values()),
-        list(Space.objects.filter(pk=space.pk).values()),
-        list(Recording.objects.filter(space=space).values("spans")),
-    )
-
-
-def attempt(people, action, expected):
-    if expected is OK:
-        return action()
-    before = rows(people.space)
-    with pytest.raises(expected) as info:
-        action()
-    assert rows(people.space) == before
-    return info.value
+from tests.rooms.service_helpers import OK, attempt, outcomes
 
 
 def spans(space) -> list:

@@ -7,34 +7,9 @@ from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from rooms.models import Participant, Space
 from rooms.services import presence, stage
 from tests.factories import ParticipantFactory, UserFactory
+from tests.rooms.service_helpers import OK, attempt, outcomes, rows
 
 Role = Participant.Role
-OK = None
-
-
-def rows(space):
-    """Everything the services can change, to prove a refused action changed nothing."""
-    return (
-        list(Participant.objects.filter(space=space).order_by("pk").values()),
-        list(Space.objects.filter(pk=space.pk).values()),
-    )
-
-
-def attempt(people, action, expected):
-    """Run `action`; if `expected` is an error class, check it is raised and nothing changed."""
-    if expected is OK:
-        return action()
-    before = rows(people.space)
-    with pytest.raises(expected) as info:
-        action()
-    assert rows(people.space) == before
-    return info.value
-
-
-def outcomes(**expected) -> list[tuple[str, object]]:
-    """The permission table of one action: every persona, refused (NotAllowed) unless named."""
-    personas = ("host", "cohost", "speaker", "listener", "guest", "outsider", "staff", "removed")
-    return [(persona, expected.get(persona, NotAllowed)) for persona in personas]
 
 
 def place(people, persona) -> Participant:
@@ -53,7 +28,9 @@ def with_speaker_limit(settings, n):
 # --- permissions, one test per service and persona ----------------------------------------
 
 
-@pytest.mark.parametrize("persona, expected", outcomes(host=Conflict, cohost=Conflict, speaker=Conflict, listener=OK))
+@pytest.mark.parametrize(
+    "persona, expected", outcomes(host=Conflict, cohost=Conflict, speaker=Conflict, listener=OK, raised=Conflict)
+)
 def test_it_checks_who_may_raise_a_hand(people, persona, expected):
     user = getattr(people, persona)
 
@@ -63,7 +40,8 @@ def test_it_checks_who_may_raise_a_hand(people, persona, expected):
         assert place(people, persona).hand_raised_at is not None
 
 
-@pytest.mark.parametrize("persona, expected", outcomes(host=OK, cohost=OK))
+# (the raised-hand persona lowering it is lowering their own)
+@pytest.mark.parametrize("persona, expected", outcomes(host=OK, cohost=OK, raised=OK))
 def test_it_checks_who_may_lower_someone_elses_hand(people, persona, expected):
     user = getattr(people, persona)
 
@@ -98,7 +76,9 @@ def test_it_checks_who_may_invite_to_speak(people, persona, expected):
         assert listener.role == Role.LISTENER
 
 
-@pytest.mark.parametrize("persona, expected", outcomes(host=Conflict, cohost=Conflict, speaker=Conflict, listener=OK))
+@pytest.mark.parametrize(
+    "persona, expected", outcomes(host=Conflict, cohost=Conflict, speaker=Conflict, listener=OK, raised=Conflict)
+)
 def test_it_checks_who_may_answer_an_invitation(people, persona, expected):
     # Only the listener holds an invitation.
     Participant.objects.filter(space=people.space, user=people.listener).update(invited_by=people.host)
