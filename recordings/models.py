@@ -107,6 +107,9 @@ class Render(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     m4a = models.CharField(max_length=200, blank=True)
     mp3 = models.CharField(max_length=200, blank=True)
+    # Sizes of the stored files: podcast feeds announce the enclosure's length.
+    m4a_bytes = models.PositiveBigIntegerField(default=0)
+    mp3_bytes = models.PositiveBigIntegerField(default=0)
     duration_ms = models.PositiveIntegerField(default=0)
     peaks = models.JSONField(default=list, blank=True)
     loudness_lufs = models.FloatField(null=True, blank=True)

@@ -6,6 +6,7 @@ file is never offered. A render whose worker died is claimed again once its clai
 """
 
 import logging
+import os
 import shutil
 import time
 from datetime import timedelta
@@ -102,13 +103,14 @@ def run(render_obj: Render) -> Render:
         base = f"{recording_prefix(recording.pk)}{render_obj.pk}/{slugify(space.title)[:60] or 'space'}"
         m4a = storage.put_file(base + ".m4a", audio.m4a_path)
         mp3 = storage.put_file(base + ".mp3", audio.mp3_path)
+        sizes = {"m4a_bytes": os.path.getsize(audio.m4a_path), "mp3_bytes": os.path.getsize(audio.mp3_path)}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return finish(render_obj, m4a=m4a, mp3=mp3, audio=audio)
+    return finish(render_obj, m4a=m4a, mp3=mp3, audio=audio, **sizes)
 
 
 @transaction.atomic
-def finish(render_obj: Render, *, m4a: str, mp3: str, audio) -> Render:
+def finish(render_obj: Render, *, m4a: str, mp3: str, audio, m4a_bytes: int = 0, mp3_bytes: int = 0) -> Render:
     recording = Recording.objects.select_for_update().select_related("space").get(pk=render_obj.recording_id)
     Render.objects.filter(pk=render_obj.pk).update(
         state=Render.State.READY,
@@ -116,6 +118,8 @@ def finish(render_obj: Render, *, m4a: str, mp3: str, audio) -> Render:
         error="",
         m4a=m4a,
         mp3=mp3,
+        m4a_bytes=m4a_bytes,
+        mp3_bytes=mp3_bytes,
         duration_ms=audio.duration_ms,
         peaks=audio.peaks,
         loudness_lufs=audio.loudness_lufs,
