@@ -244,3 +244,31 @@ def test_get_on_an_action_is_refused(client, people, recording):
     client.force_login(people.host)
     assert client.get(reverse("recording_publish", args=[recording.pk])).status_code == 405
     assert client.get(reverse("recording", args=[999_999])).status_code == 404
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_any_version_of_the_audio_is_for_the_host_and_staff(client, people, published, persona):
+    """The editor plays the original even when an edit is current (and published)."""
+    url = reverse("render_audio", args=[published.pk, published.original.pk, "m4a"])
+    response = client_for(client, people, persona).get(url)
+    assert response.status_code == expect(persona, host=200, others=404, guest=302)
+    assert client.get(reverse("render_audio", args=[published.pk, 999_999, "m4a"])).status_code == expect(
+        persona, host=404, others=404, guest=302
+    )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_host_retries_a_failed_render(client, people, recording, persona):
+    recording.renders.update(state="failed", error="Rendering failed.")
+    response = client_for(client, people, persona).post(reverse("recording_retry", args=[recording.pk]))
+    assert response.status_code == expect(persona, host=302, staff=403, others=404, guest=302)
+    assert recording.renders.get().state == ("queued" if persona == "host" else "failed")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_plays_are_counted_for_whoever_may_play(client, people, recording, persona):
+    url = reverse("replay_played", args=[recording.pk])
+    response = client_for(client, people, persona).post(url)
+    assert response.status_code == expect(persona, host=204, others=404)
+    Recording.objects.filter(pk=recording.pk).update(published_at=timezone.now())
+    assert client.post(url).status_code == 204
