@@ -135,8 +135,9 @@ def finish(render_obj: Render, *, m4a: str, mp3: str, audio, m4a_bytes: int = 0,
             text=f"Your recording of “{recording.space.title[:80]}” is ready: listen, edit and publish it.",
             url=reverse("recording", args=[recording.pk]),
         )
-    elif render_obj.edits_version == recording.edits_version:
+    elif render_obj.edits_version == recording.edits_version and not recording.is_published:
         # Only the latest edit becomes current; an older one finishing late is kept aside.
+        # A published replay keeps playing until the host publishes the edit (do_use_render).
         recording.current_id = render_obj.pk
     recording.save(update_fields=["original", "current"])
     render_obj.refresh_from_db()

@@ -141,6 +141,46 @@ def do_revert(user, recording_id, version) -> Recording:
     return recording
 
 
+def pending_edit(recording: Recording) -> Render | None:
+    """The latest edit, rendered, waiting for the host to publish it over the published replay."""
+    latest = recording.renders.first()
+    if (
+        latest is not None
+        and latest.kind == Render.Kind.EDITED
+        and latest.is_ready
+        and latest.pk != recording.current_id
+        and latest.edits_version == recording.edits_version
+    ):
+        return latest
+    return None
+
+
+@transaction.atomic
+def do_use_render(user, recording_id, render_id) -> Recording:
+    """The host publishes their rendered edit in place of the version the replay plays."""
+    recording = access_recording(user, recording_id, manage=True, lock=True)
+    render = pending_edit(recording)
+    if render is None or str(render.pk) != str(render_id):
+        raise Conflict(
+            "That version is not the latest edit any more. Reload to see where things are.", code="stale_edit"
+        )
+    recording.current = render
+    recording.save(update_fields=["current"])
+    return recording
+
+
+@transaction.atomic
+def do_discard_edit(user, recording_id, version) -> Recording:
+    """Drop the latest edit: the edit list goes back to the version the replay plays."""
+    recording = access_recording(user, recording_id, manage=True, lock=True)
+    check_version(recording, version)
+    current = recording.current
+    recording.edits = current.edits if current is not None and current.kind == Render.Kind.EDITED else empty_edits()
+    recording.edits_version += 1
+    recording.save(update_fields=["edits", "edits_version"])
+    return recording
+
+
 @transaction.atomic
 def do_retry_render(user, recording_id) -> Render:
     recording = access_recording(user, recording_id, manage=True, lock=True)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("recordings/<int:recording_id>/publish/", views.recording_publish, name="recording_publish"),
     path("recordings/<int:recording_id>/unpublish/", views.recording_unpublish, name="recording_unpublish"),
     path("recordings/<int:recording_id>/retry/", views.recording_retry, name="recording_retry"),
+    path("recordings/<int:recording_id>/use/", views.recording_use, name="recording_use"),
+    path("recordings/<int:recording_id>/discard/", views.recording_discard, name="recording_discard"),
     path("recordings/<int:recording_id>/delete/", views.recording_delete, name="recording_delete"),
     re_path(
         r"^recordings/(?P<recording_id>\d+)/renders/(?P<render_id>\d+)/audio\.(?P<fmt>m4a|mp3)$",

@@ -124,6 +124,7 @@ def recording_page(request, recording_id, form=None, status=200):
             "current": recording.current,
             "original": original,
             "latest": recording.renders.first(),
+            "pending": services.pending_edit(recording),
             "renders": recording.renders.all()[:10],
             "is_manager": services.is_manager(request.user, recording),
             "form": form or EditForm(initial=EditForm.initial_for(recording)),
@@ -179,6 +180,10 @@ recording_publish = post_action(services.do_publish, "Published: anyone can play
 recording_unpublish = post_action(
     services.do_unpublish, "Unpublished: only you (and staff) can play it now.", "recording"
 )
+recording_use = post_action(
+    services.do_use_render, "Published: the replay now plays your edit.", "recording", fields=["render"]
+)
+recording_discard = post_action(services.do_discard_edit, "Edit discarded.", "recording", fields=["version"])
 recording_retry = post_action(services.do_retry_render, "Trying again.", "recording")
 recording_delete = post_action(services.do_delete_recording, "The recording was deleted.", "recording")
 

@@ -193,3 +193,34 @@ def test_a_render_waits_for_the_engine_to_store_the_last_audio(voices, media_roo
     voices.space.ended_at -= timedelta(minutes=2)
     voices.space.save(update_fields=["ended_at"])
     assert engine_done(render.pk)  # the engine never closed it: do not wait for ever
+
+
+def test_an_edit_of_a_published_replay_waits_for_the_host_to_publish_it(voices):
+    from django.utils import timezone
+
+    from recordings.models import Recording
+    from recordings.services import do_discard_edit, do_use_render, pending_edit
+
+    recording = end_recorded_space(voices.space, [(0, 30)], 30)
+    original = finalize(recording)
+    Recording.objects.filter(pk=recording.pk).update(published_at=timezone.now())
+    edit = do_save_edits(voices.host, recording.pk, {"trim_start_ms": 10_000}, 0)
+    render_recording(edit.pk)
+    recording.refresh_from_db()
+    assert recording.current == original  # the public replay is unchanged
+    assert pending_edit(recording) == edit
+
+    with pytest.raises(Conflict):
+        do_use_render(voices.host, recording.pk, original.pk)  # not the pending edit
+    do_use_render(voices.host, recording.pk, edit.pk)
+    recording.refresh_from_db()
+    assert recording.current == edit and pending_edit(recording) is None
+
+    second = do_save_edits(voices.host, recording.pk, {"trim_start_ms": 12_000}, recording.edits_version)
+    render_recording(second.pk)
+    recording.refresh_from_db()
+    assert pending_edit(recording) == second
+    do_discard_edit(voices.host, recording.pk, recording.edits_version)
+    recording.refresh_from_db()
+    assert recording.current == edit and recording.edits["trim_start_ms"] == 10_000
+    assert pending_edit(recording) is None

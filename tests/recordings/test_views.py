@@ -272,3 +272,23 @@ def test_plays_are_counted_for_whoever_may_play(client, people, recording, perso
     assert response.status_code == expect(persona, host=204, others=404)
     Recording.objects.filter(pk=recording.pk).update(published_at=timezone.now())
     assert client.post(url).status_code == 204
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_host_publishes_or_discards_a_pending_edit(client, people, published, persona):
+    from recordings.services import do_save_edits
+
+    edit = do_save_edits(people.host, published.pk, {"trim_start_ms": 2000}, 0)
+    assert render_recording(edit.pk) == "ready"
+    client = client_for(client, people, persona)
+    page = client.get(reverse("recording", args=[published.pk]))
+    if page.status_code == 200:
+        assert "Your edit is ready" in page.content.decode()
+        assert ("Publish this version" in page.content.decode()) == (persona == "host")
+    expected = expect(persona, host=302, staff=403, others=404, guest=302)
+    discard = client.post(reverse("recording_discard", args=[published.pk]), {"version": 1})
+    assert discard.status_code == expected
+    if persona != "host":
+        use = client.post(reverse("recording_use", args=[published.pk]), {"render": edit.pk})
+        assert use.status_code == expected
+        assert Recording.objects.get(pk=published.pk).current_id == published.original_id
