@@ -236,6 +236,9 @@ RECORDINGS = {
     # Days a space's audio (program + tracks) is kept after it ends for moderation.
     # 0: deleted when the space ends, unless a report put a hold on it.
     "RETENTION_DAYS": env_int("MODERATION_RETENTION_DAYS", 30),
+    # Days a finished recording the host has not published is kept (for them to publish or
+    # download it) after the space ends; published ones stay until the host deletes them.
+    "UNPUBLISHED_DAYS": env_int("RECORDING_UNPUBLISHED_DAYS", 30),
     "LOUDNESS_LUFS": -16.0,
     "AAC_BIT_RATE": env_int("RECORDING_AAC_BIT_RATE", 64_000),
     "MP3_KBPS": env_int("RECORDING_MP3_KBPS", 64),
@@ -254,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recordings.delete_expired_copies",
         "schedule": 15 * 60.0,
         "options": {"expires": 14 * 60},
+    },
+    "recordings.expire_unpublished_recordings": {
+        "task": "recordings.expire_unpublished_recordings",
+        "schedule": 60 * 60.0,
+        "options": {"expires": 55 * 60},
     },
     "rooms.cancel_no_show_spaces": {
         "task": "rooms.cancel_no_show_spaces",

@@ -250,17 +250,36 @@ def expired_copies(now=None):
 
 
 def do_delete_moderation_copy(copy_id: int) -> bool:
-    """Delete one expired moderation copy: its files, an unpublished recording made from it,
-    then its row. Claimed with a conditional update, so two workers never both do it; a second
-    run finds nothing to claim."""
+    """Delete one expired moderation copy: its files, then its row. Claimed with a conditional
+    update, so two workers never both do it; a second run finds nothing to claim. Recordings
+    made from it are the host's and follow their own rule (expired_unpublished)."""
     now = timezone.now()
     if not expired_copies(now).filter(pk=copy_id).update(claimed_at=now):
         return False
     copy = ModerationCopy.objects.get(pk=copy_id)
     storage.delete_tree(space_prefix(copy.space_id))
-    recording = Recording.objects.filter(space_id=copy.space_id).first()
-    if recording is not None and recording.published_at is None and recording.expired_at is None:
-        storage.delete_tree(recording_prefix(recording.pk))
-        Recording.objects.filter(pk=recording.pk).update(expired_at=now)
     copy.delete()
+    return True
+
+
+def expired_unpublished(now=None):
+    """Recordings never published, whose space ended longer ago than UNPUBLISHED_DAYS."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.RECORDINGS["UNPUBLISHED_DAYS"])
+    rendering = Render.objects.filter(recording=OuterRef("pk"), state__in=ACTIVE)
+    return Recording.objects.filter(
+        published_at__isnull=True,
+        deleted_at__isnull=True,
+        expired_at__isnull=True,
+        space__ended_at__lte=cutoff,
+    ).exclude(Exists(rendering))
+
+
+def do_expire_unpublished(recording_id: int) -> bool:
+    """Delete the files of a recording its host never published; the page then says so.
+    The conditional update is the claim: a second run changes nothing."""
+    now = timezone.now()
+    if not expired_unpublished(now).filter(pk=recording_id).update(expired_at=now):
+        return False
+    storage.delete_tree(recording_prefix(recording_id))
     return True

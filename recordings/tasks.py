@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from recordings import rendering
-from recordings.services import do_delete_moderation_copy, expired_copies
+from recordings.services import do_delete_moderation_copy, do_expire_unpublished, expired_copies, expired_unpublished
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +58,19 @@ def delete_expired_copies() -> int:
 @shared_task(name="recordings.delete_moderation_copy", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def delete_moderation_copy(copy_id: int) -> bool:
     return do_delete_moderation_copy(copy_id)
+
+
+@shared_task(name="recordings.expire_unpublished_recordings")
+def expire_unpublished_recordings() -> int:
+    """Beat: fan out one task per recording left unpublished past its keeping period."""
+    ids = list(expired_unpublished().values_list("pk", flat=True))
+    for recording_id in ids:
+        expire_unpublished_recording.delay(recording_id)
+    return len(ids)
+
+
+@shared_task(
+    name="recordings.expire_unpublished_recording", autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
+def expire_unpublished_recording(recording_id: int) -> bool:
+    return do_expire_unpublished(recording_id)

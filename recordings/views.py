@@ -1,7 +1,10 @@
 """Pages and files of recordings: the public replay, the host's recording page (progress,
 edit, publish, downloads), and the audio behind them. Each view calls one service."""
 
+from datetime import timedelta
+
 import webvtt
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -135,6 +138,10 @@ def recording_page(request, recording_id, form=None, status=200):
                 if r is not None and r.is_ready and not (file_ok(r.m4a) and file_ok(r.mp3))
             ],
             "transcript_ok": file_ok(recording.transcript),
+            "unpublished_days": settings.RECORDINGS["UNPUBLISHED_DAYS"],
+            "keep_until": recording.space.ended_at + timedelta(days=settings.RECORDINGS["UNPUBLISHED_DAYS"])
+            if recording.space.ended_at
+            else None,
         },
         status=status,
     )

@@ -21,7 +21,7 @@ from config.celery import app as celery_app
 from moderation.models import Hold
 from recordings.models import ModerationCopy, Recording, Render
 from recordings.services import recording_prefix, space_prefix
-from recordings.tasks import delete_expired_copies, delete_moderation_copy
+from recordings.tasks import delete_expired_copies, delete_moderation_copy, expire_unpublished_recordings
 from rooms.media import storage
 from rooms.media.audio import SAMPLE_RATE
 from rooms.media.encode import decode_file
@@ -337,25 +337,31 @@ def test_the_worker_deletes_expired_moderation_copies_unless_held(engines, worke
         assert files(space_prefix(space.pk)) == []
         assert not os.path.exists(default_storage.path(space_prefix(space.pk)))
         assert not ModerationCopy.objects.filter(space=space).exists()
-    # Never published: the recording expires with its copy and its files are deleted.
+    # The recordings made from them are the hosts': the copy's deletion leaves them alone.
+    assert not Recording.objects.filter(expired_at__isnull=False).exists()
+    assert files(recording_prefix(draft.pk)) == before[recording_prefix(draft.pk)]
+
+    # Their own job: never published and the space ended 31 days ago -> deleted; published: kept.
+    expire_unpublished_recordings.delay()
+    settle(worker)
     draft.refresh_from_db()
     assert draft.expired_at is not None and draft.is_gone
     assert files(recording_prefix(draft.pk)) == []
+    held.refresh_from_db()
+    assert held.expired_at is not None  # the hold keeps the moderation copy, not the host's draft
     # Published: the replay stays, files and all.
     replay.refresh_from_db()
     assert replay.expired_at is None and replay.is_published
     assert files(recording_prefix(replay.pk)) == before[recording_prefix(replay.pk)]
     assert Recording.objects.published().filter(pk=replay.pk).exists()
-    # Still held: untouched.
+    # Still held: its moderation copy is untouched.
     assert ModerationCopy.objects.filter(space=reported).exists()
     assert files(space_prefix(reported.pk)) == before[space_prefix(reported.pk)]
-    assert files(recording_prefix(held.pk)) == before[recording_prefix(held.pk)]
-    held.refresh_from_db()
-    assert held.expired_at is None
 
     # A second run finds nothing, deletes nothing and raises nothing.
     expired_at = draft.expired_at
     delete_expired_copies.delay()
+    expire_unpublished_recordings.delay()
     for copy_id in [*released, ModerationCopy.objects.get(space=reported).pk]:
         delete_moderation_copy.delay(copy_id)
     settle(worker)

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from moderation.models import Hold
 from recordings.models import ModerationCopy, Recording
-from recordings.services import do_delete_moderation_copy, expired_copies
-from recordings.tasks import delete_expired_copies, render_recording
+from recordings.services import do_delete_moderation_copy, do_expire_unpublished, expired_copies
+from recordings.tasks import delete_expired_copies, expire_unpublished_recordings, render_recording
+from rooms.models import Space
 from rooms.services.spaces import do_end_space
 from tests.recordings.conftest import end_recorded_space, write_voice
 
@@ -53,17 +54,29 @@ def test_an_expired_copy_is_deleted_files_and_row_and_a_second_run_does_nothing(
     assert do_delete_moderation_copy(ModerationCopy.objects.get().pk) is True  # ... the task's work
     assert files_under(media_root, f"spaces/{space_id}") == []
     assert not ModerationCopy.objects.exists()
-    # Never published: the recording made from it goes with it, and says so.
+    # The recording made from it is the host's: it follows its own rule.
     recording = Recording.objects.get(pk=recording_id)
-    assert recording.expired_at is not None and recording.is_gone
-    assert files_under(media_root, f"recordings/{recording_id}") == []
+    assert recording.expired_at is None and len(files_under(media_root, f"recordings/{recording_id}")) == 2
     assert delete_expired_copies() == 0
 
 
-def test_a_published_recording_outlives_its_moderation_copy(ended, media_root):
+def test_an_unpublished_recording_is_deleted_after_its_keeping_period(ended, media_root, settings):
+    settings.RECORDINGS = {**settings.RECORDINGS, "UNPUBLISHED_DAYS": 30}
+    assert expire_unpublished_recordings() == 0  # the space ended just now
+    Space.objects.filter(pk=ended.space_id).update(ended_at=timezone.now() - timedelta(days=31))
+    assert expire_unpublished_recordings() == 1
+    assert do_expire_unpublished(ended.pk) is True
+    recording = Recording.objects.get(pk=ended.pk)
+    assert recording.expired_at is not None and recording.is_gone
+    assert files_under(media_root, f"recordings/{ended.pk}") == []
+    assert do_expire_unpublished(ended.pk) is False and expire_unpublished_recordings() == 0
+
+
+def test_a_published_recording_is_kept_until_its_host_deletes_it(ended, media_root):
     Recording.objects.filter(pk=ended.pk).update(published_at=timezone.now())
-    copy = ModerationCopy.objects.get()
-    assert do_delete_moderation_copy(copy.pk)
+    Space.objects.filter(pk=ended.space_id).update(ended_at=timezone.now() - timedelta(days=400))
+    assert do_delete_moderation_copy(ModerationCopy.objects.get().pk)
+    assert expire_unpublished_recordings() == 0 and do_expire_unpublished(ended.pk) is False
     assert files_under(media_root, f"spaces/{ended.space_id}") == []
     assert len(files_under(media_root, f"recordings/{ended.pk}")) == 2
     assert Recording.objects.get(pk=ended.pk).expired_at is None
