@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django import template
+from django.utils import timezone
 from django.utils.html import json_script
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -37,3 +41,13 @@ def space_recording(context, space):
     if recording.is_published or can_see(context["request"].user, recording):
         return recording
     return None
+
+
+@register.filter
+def ago(when) -> str:
+    """'just now' under a minute, else '3 hours ago'."""
+    if when is None:
+        return ""
+    if timezone.now() - when < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(when)} ago"
