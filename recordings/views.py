@@ -18,6 +18,7 @@ from recordings import files, services
 from recordings.forms import EditForm
 from recordings.models import ModerationCopy, Render
 from rooms.errors import RoomError
+from rooms.models import Participant
 from rooms.views import post_action, room_errors
 
 PLAYED_SESSION_KEY = "played_recordings"
@@ -138,6 +139,12 @@ def recording_page(request, recording_id, form=None, status=200):
                 if r is not None and r.is_ready and not (file_ok(r.m4a) and file_ok(r.mp3))
             ],
             "transcript_ok": file_ok(recording.transcript),
+            "opted_out": [
+                p.user
+                for p in Participant.objects.filter(space=recording.space, recording_opt_out=True).select_related(
+                    "user"
+                )
+            ],
             "unpublished_days": settings.RECORDINGS["UNPUBLISHED_DAYS"],
             "keep_until": recording.space.ended_at + timedelta(days=settings.RECORDINGS["UNPUBLISHED_DAYS"])
             if recording.space.ended_at

@@ -80,6 +80,14 @@ def test_the_original_is_the_recorded_spans_at_podcast_loudness_without_the_opte
     assert set(recording.speakers.all()) == {voices.host, voices.speaker}
 
 
+def test_the_host_is_told_whose_voice_was_left_out(client, voices):
+    recording = end_recorded_space(voices.space, [(0, 30)], 30)
+    finalize(recording)
+    client.force_login(voices.host)
+    page = client.get(f"/recordings/{recording.pk}/").content.decode()
+    assert "Left out at their request" in page and "cora" in page and "voice is not in this recording" in page
+
+
 def test_an_edit_renders_the_kept_ranges_and_revert_brings_the_original_back(voices):
     recording = end_recorded_space(voices.space, [(0, 30)], 30)
     original = finalize(recording)
