@@ -459,6 +459,13 @@ bind("rec-stage-ok", () => {
 });
 bind("rec-stage-back", () => { closeModal("rec-stage-modal"); socket.send("speaker.step_down"); });
 bind("rec-notice-ok", () => { $("rec-notice").hidden = true; });
+// Escape dismisses what only informs (the join notice keeps the audio held: "Listen live"
+// brings it back); choices that act on the stage or the microphone need their own buttons.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  if (!$("rec-join-modal").hidden) closeModal("rec-join-modal");
+  else if (!$("rec-notice").hidden) $("rec-notice").hidden = true;
+});
 bind("btn-record", () => socket.send("recording.set", { on: !isRecording() }));
 bind("btn-optout", () => setOptOut(!state.you.recording_opt_out));
 document.addEventListener("click", () => { if (stageAudio.output.paused && stageAudio.output.srcObject) stageAudio.output.play(); });

@@ -62,6 +62,12 @@ def test_it_tells_a_listener_joining_a_recorded_space_before_anything_plays(page
     page.evaluate("document.getElementById('btn-listen').click()")
     assert program_started(page) is False
     assert program_ever_loaded(page) is False
+    # Escape dismisses the notice but not the hold; "Listen live" brings the notice back.
+    page.keyboard.press("Escape")
+    expect(notice).to_be_hidden()
+    assert program_ever_loaded(page) is False
+    page.click("#btn-listen")
+    expect(notice).to_be_visible()
 
     notice.get_by_role("button", name="Listen").click()
 
