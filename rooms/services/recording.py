@@ -5,11 +5,12 @@ copy); these only mark which spans of the space's clock the published recording 
 from django.db import transaction
 
 from recordings.spans import close_span, open_span
-from rooms.errors import Conflict, NotAllowed
+from rooms.errors import Conflict
 from rooms.events import send_space_event
 from rooms.models import Participant, Space
-from rooms.services.snapshot import participant_data
+from rooms.services.roles import access_participant
 from rooms.services.spaces import access_hosted_space
+from rooms.services.stage import announce, lock_live_space
 
 
 @transaction.atomic
@@ -35,20 +36,10 @@ def do_set_recording(user, space_id, on: bool) -> Space:
 def do_set_recording_opt_out(user, space_id, opt_out: bool) -> Participant:
     """Anyone signed in to a space may leave their voice out of its published recording
     (it matters once they speak). The moderation copy keeps it all the same."""
-    if not user.is_authenticated:
-        raise NotAllowed("Log in to do that.", code="login_required")
-    participant = (
-        Participant.objects.select_for_update()
-        .select_related("user", "space")
-        .filter(space_id=space_id, user=user, removed=False)
-        .first()
-    )
-    if participant is None:
-        raise NotAllowed("You are not in this space.", code="not_in_space")
-    if participant.space.state != Space.State.LIVE:
-        raise Conflict("The space is not live.", code="not_live")
+    space = lock_live_space(space_id)
+    participant = access_participant(space, user)
     if participant.recording_opt_out != opt_out:
         participant.recording_opt_out = opt_out
         participant.save(update_fields=["recording_opt_out"])
-        send_space_event(space_id, {"type": "participant.updated", "participant": participant_data(participant)})
+        announce(participant)
     return participant

@@ -16,15 +16,15 @@ from rooms.services.snapshot import participant_data
 Role = Participant.Role
 
 
-def _lock_space(space_id) -> Space:
+def lock_space(space_id) -> Space:
     space = Space.objects.select_for_update().filter(pk=space_id).first()
     if space is None:
         raise NotFound("No such space.")
     return space
 
 
-def _lock_live_space(space_id) -> Space:
-    space = _lock_space(space_id)
+def lock_live_space(space_id) -> Space:
+    space = lock_space(space_id)
     check_live(space)
     return space
 
@@ -32,20 +32,20 @@ def _lock_live_space(space_id) -> Space:
 def _moderate(user, space_id, target_id) -> tuple[Space, Participant, Participant]:
     """Lock the live space and check that `user` may act on `target_id` (host and co-hosts
     act on people they outrank)."""
-    space = _lock_live_space(space_id)
+    space = lock_live_space(space_id)
     me = access_participant(space, user)
     target = access_target(space, target_id)
     check_moderates(me, target)
     return space, me, target
 
 
-def _announce(p: Participant) -> None:
+def announce(p: Participant) -> None:
     send_space_event(p.space_id, {"type": "participant.updated", "participant": participant_data(p)})
 
 
 def _save(p: Participant, *fields: str) -> Participant:
     p.save(update_fields=list(fields))
-    _announce(p)
+    announce(p)
     return p
 
 
@@ -79,7 +79,7 @@ def _to_listener(p: Participant) -> Participant:
 
 @transaction.atomic
 def do_raise_hand(user, space_id) -> Participant:
-    space = _lock_live_space(space_id)
+    space = lock_live_space(space_id)
     me = access_participant(space, user)
     if me.on_stage:
         raise Conflict("You are already on stage.", code="already_on_stage")
@@ -92,7 +92,7 @@ def do_raise_hand(user, space_id) -> Participant:
 @transaction.atomic
 def do_lower_hand(user, space_id, target_id=None) -> Participant:
     """Lower your own hand, or (host, co-host) someone else's."""
-    space = _lock_live_space(space_id)
+    space = lock_live_space(space_id)
     me = access_participant(space, user)
     target = me
     if target_id is not None and target_id != user.pk:
@@ -130,7 +130,7 @@ def do_invite_to_speak(user, space_id, target_id) -> Participant:
 
 @transaction.atomic
 def do_answer_invite(user, space_id, accept: bool) -> Participant:
-    space = _lock_live_space(space_id)
+    space = lock_live_space(space_id)
     me = access_participant(space, user)
     if me.invited_by_id is None or me.role != Role.LISTENER:
         raise Conflict("You have no invitation to speak.", code="no_invitation")
@@ -143,7 +143,7 @@ def do_answer_invite(user, space_id, accept: bool) -> Participant:
 
 @transaction.atomic
 def do_step_down(user, space_id) -> Participant:
-    space = _lock_live_space(space_id)
+    space = lock_live_space(space_id)
     me = access_participant(space, user)
     if me.role == Role.HOST:
         raise NotAllowed("The host stays on stage: end the space instead.", code="host_stays")
@@ -163,7 +163,7 @@ def do_move_to_listener(user, space_id, target_id) -> Participant:
 @transaction.atomic
 def do_set_cohost(user, space_id, target_id, on: bool) -> Participant:
     """Only the host names or unnames co-hosts."""
-    space = _lock_live_space(space_id)
+    space = lock_live_space(space_id)
     me = access_participant(space, user)
     if me.role != Role.HOST:
         raise NotAllowed("Only the host names co-hosts.")
@@ -190,7 +190,7 @@ def _save_role(p: Participant, role: str) -> Participant:
 @transaction.atomic
 def do_set_muted(user, space_id, target_id, muted: bool) -> Participant:
     """Mute or unmute yourself; hosts and co-hosts mute others (and that mute holds)."""
-    space = _lock_live_space(space_id)
+    space = lock_live_space(space_id)
     me = access_participant(space, user)
     if target_id is None or target_id == user.pk:
         if not me.on_stage:
@@ -221,7 +221,7 @@ def do_allow_unmute(user, space_id, target_id) -> Participant:
 @transaction.atomic
 def do_mute_all(user, space_id) -> int:
     """Mute everyone on stage whom the actor outranks."""
-    space = _lock_live_space(space_id)
+    space = lock_live_space(space_id)
     me = access_participant(space, user)
     if not me.is_moderator:
         raise NotAllowed("Only the host and co-hosts can do that.")
@@ -232,7 +232,7 @@ def do_mute_all(user, space_id) -> int:
         target.muted_by_moderator = True
     Participant.objects.bulk_update(targets, ["muted", "muted_by_moderator"])
     for target in targets:
-        _announce(target)
+        announce(target)
     return len(targets)
 
 
@@ -242,7 +242,7 @@ def do_remove(user, space_id, target_id) -> Participant:
 
     Host and co-hosts remove people they outrank; staff may remove anyone but the host.
     """
-    space = _lock_space(space_id)
+    space = lock_space(space_id)
     target = access_target(space, target_id)
     if user.is_authenticated and user.is_staff and space.host_id != user.pk:
         if target.role == Role.HOST:
@@ -268,7 +268,7 @@ def do_remove(user, space_id, target_id) -> Participant:
 def access_microphone(user, space_id) -> Participant:
     """Only people on stage in a live space may send audio to the engine."""
     with transaction.atomic():
-        space = _lock_live_space(space_id)
+        space = lock_live_space(space_id)
         me = access_participant(space, user)
     if not me.on_stage:
         raise NotAllowed("Only people on stage can send audio.", code="not_on_stage")
