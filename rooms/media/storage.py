@@ -15,37 +15,29 @@ def put(name: str, data: bytes, storage=None) -> str:
     On local disk the file is swapped in atomically, so a listener polling the playlist
     never reads half of one. S3 PUTs replace whole objects anyway.
     """
-    storage = storage or default_storage
-    if isinstance(storage, FileSystemStorage):
-        path = storage.path(name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".part-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        return name
-    if storage.exists(name):
-        storage.delete(name)
-    return storage.save(name, ContentFile(data))
+    return _replace(name, ContentFile(data), storage or default_storage)
 
 
 def put_file(name: str, path: str, storage=None) -> str:
     """Like put(), from a file on local disk (large renders are never held in memory)."""
-    storage = storage or default_storage
+    with open(path, "rb") as f:
+        return _replace(name, File(f, name=os.path.basename(name)), storage or default_storage)
+
+
+def _replace(name: str, content: File, storage) -> str:
     if isinstance(storage, FileSystemStorage):
         target = storage.path(name)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".part-")
-        os.close(fd)
-        shutil.copyfile(path, tmp)
+        with os.fdopen(fd, "wb") as out:
+            for chunk in content.chunks():
+                out.write(chunk)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
         return name
     if storage.exists(name):
         storage.delete(name)
-    with open(path, "rb") as f:
-        return storage.save(name, File(f, name=os.path.basename(name)))
+    return storage.save(name, content)
 
 
 def walk(prefix: str, storage=None):
