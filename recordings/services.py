@@ -28,10 +28,6 @@ def recording_prefix(recording_id: int) -> str:
     return f"recordings/{recording_id}/"
 
 
-def space_prefix(space_id: int) -> str:
-    return f"spaces/{space_id}/"
-
-
 # --- access --------------------------------------------------------------------------
 def is_manager(user, recording: Recording) -> bool:
     return user.is_authenticated and user.pk == recording.space.host_id
@@ -257,7 +253,7 @@ def do_delete_moderation_copy(copy_id: int) -> bool:
     if not expired_copies(now).filter(pk=copy_id).update(claimed_at=now):
         return False
     copy = ModerationCopy.objects.get(pk=copy_id)
-    storage.delete_tree(space_prefix(copy.space_id))
+    storage.delete_tree(storage.space_prefix(copy.space_id))
     copy.delete()
     return True
 

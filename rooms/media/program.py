@@ -19,7 +19,7 @@ LIVE_WINDOW = 8
 
 
 def program_prefix(space_id: int) -> str:
-    return f"spaces/{space_id}/program/"
+    return f"{storage.space_prefix(space_id)}program/"
 
 
 def playlist_name(space_id: int) -> str:

@@ -9,6 +9,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 
 
+def space_prefix(space_id: int) -> str:
+    """Everything the engine keeps of one space (its program, tracks and closed marker): the
+    space's moderation copy."""
+    return f"spaces/{space_id}/"
+
+
 def put(name: str, data: bytes, storage=None) -> str:
     """Write `data` at exactly `name`, replacing what was there.
 

@@ -17,13 +17,13 @@ from rooms.media.encode import encode_flac
 
 
 def track_prefix(space_id: int, user_id: int | None = None) -> str:
-    base = f"spaces/{space_id}/tracks/"
+    base = f"{storage.space_prefix(space_id)}tracks/"
     return base if user_id is None else f"{base}{user_id}/"
 
 
 def closed_marker(space_id: int) -> str:
     """Written by the engine after the last chunk of every track of a space that ended."""
-    return f"spaces/{space_id}/closed"
+    return f"{storage.space_prefix(space_id)}closed"
 
 
 def chunk_start_ms(name: str) -> int:

@@ -20,11 +20,12 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from moderation.models import Hold
 from recordings.models import ModerationCopy, Recording, Render
-from recordings.services import recording_prefix, space_prefix
+from recordings.services import recording_prefix
 from recordings.tasks import delete_expired_copies, delete_moderation_copy, expire_unpublished_recordings
 from rooms.media import storage
 from rooms.media.audio import SAMPLE_RATE
 from rooms.media.encode import decode_file
+from rooms.media.storage import space_prefix
 from rooms.media.tracks import chunk_start_ms, closed_marker, track_prefix
 from rooms.models import Participant, Space
 from rooms.services.recording import do_set_recording_opt_out
