@@ -52,12 +52,14 @@ def access_recording(user, recording_id, *, manage: bool = False, lock: bool = F
     return recording
 
 
-def access_replay(user, recording_id) -> Recording:
+def may_play(user, recording: Recording) -> bool:
     """A replay: published ones for everyone, unpublished ones for the host and staff."""
+    return not recording.is_gone and (recording.is_published or can_see(user, recording))
+
+
+def access_replay(user, recording_id) -> Recording:
     recording = Recording.objects.select_related("space", "space__host", "current").filter(pk=recording_id).first()
-    if recording is None or recording.is_gone:
-        raise NotFound("No such replay.")
-    if not (recording.is_published or can_see(user, recording)):
+    if recording is None or not may_play(user, recording):
         raise NotFound("No such replay.")
     return recording
 
@@ -180,9 +182,8 @@ def do_discard_edit(user, recording_id, version) -> Recording:
 @transaction.atomic
 def do_retry_render(user, recording_id) -> Render:
     recording = access_recording(user, recording_id, manage=True, lock=True)
-    render = recording.renders.filter(state=Render.State.FAILED).first()
-    latest = recording.renders.first()
-    if render is None or render != latest:
+    render = recording.renders.first()
+    if render is None or render.state != Render.State.FAILED:
         raise Conflict("Nothing failed that could be tried again.", code="nothing_to_retry")
     render.state, render.attempts, render.error, render.progress = Render.State.QUEUED, 0, "", 0
     render.save(update_fields=["state", "attempts", "error", "progress"])

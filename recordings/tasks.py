@@ -39,11 +39,9 @@ def render_recording(self, render_id: int) -> str:
 
 def after_render(render) -> None:
     """A moderation copy that expired while it was being read (retention 0) goes now."""
-    from recordings.models import ModerationCopy
-
-    copy = ModerationCopy.objects.filter(space_id=render.recording.space_id).first()
-    if copy is not None and expired_copies().filter(pk=copy.pk).exists():
-        delete_moderation_copy.delay(copy.pk)
+    copy_id = expired_copies().filter(space_id=render.recording.space_id).values_list("pk", flat=True).first()
+    if copy_id is not None:
+        delete_moderation_copy.delay(copy_id)
 
 
 @shared_task(name="recordings.delete_expired_copies")

@@ -33,14 +33,10 @@ def space_recording(context, space):
     """The recording of an ended space as its page may show it: published ones to everyone,
     the rest to the host and staff only; None otherwise."""
     from recordings.models import Recording
-    from recordings.services import can_see
+    from recordings.services import may_play
 
     recording = Recording.objects.filter(space=space).select_related("current", "space").first()
-    if recording is None or recording.is_gone:
-        return None
-    if recording.is_published or can_see(context["request"].user, recording):
-        return recording
-    return None
+    return recording if recording is not None and may_play(context["request"].user, recording) else None
 
 
 @register.filter
