@@ -17,8 +17,12 @@ class MissingFile(Http404):
     pass
 
 
+def exists(name: str) -> bool:
+    return bool(name) and default_storage.exists(name)
+
+
 def serve(request, name: str, *, download_as: str | None = None, public: bool = False):
-    if not name or not default_storage.exists(name):
+    if not exists(name):
         raise MissingFile("This file is missing.")
     extension = name.rsplit(".", 1)[-1]
     disposition = f'attachment; filename="{download_as}"' if download_as else None

@@ -139,9 +139,10 @@ def do_revert(user, recording_id, version) -> Recording:
     return recording
 
 
-def pending_edit(recording: Recording) -> Render | None:
-    """The latest edit, rendered, waiting for the host to publish it over the published replay."""
-    latest = recording.renders.first()
+def pending_edit(recording: Recording, latest: Render | None = None) -> Render | None:
+    """The latest edit, rendered, waiting for the host to publish it over the published replay.
+    `latest`: the recording's newest render, when the caller has it already."""
+    latest = latest or recording.renders.first()
     if (
         latest is not None
         and latest.kind == Render.Kind.EDITED

@@ -39,10 +39,13 @@ def render_data(render_obj: Render | None) -> dict | None:
 
 def transcript_cues(recording) -> list[dict]:
     """The transcript's cues for the replay page; none when there is no (readable) transcript."""
-    if not recording.transcript or not default_storage.exists(recording.transcript):
+    if not recording.transcript:
         return []
-    with default_storage.open(recording.transcript, "rb") as f:
-        text = f.read().decode("utf-8", "replace")
+    try:
+        with default_storage.open(recording.transcript, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return []
     try:
         captions = webvtt.from_string(text)
     except Exception:  # a damaged transcript must not break the replay
@@ -53,16 +56,12 @@ def transcript_cues(recording) -> list[dict]:
     ]
 
 
-def file_ok(name: str) -> bool:
-    return bool(name) and default_storage.exists(name)
-
-
 @ensure_csrf_cookie  # the player posts the play count
 @room_errors
 def replay(request, recording_id):
     recording = services.access_replay(request.user, recording_id)
     current = recording.current
-    ready = current is not None and current.is_ready and file_ok(current.m4a)
+    ready = current is not None and current.is_ready and files.exists(current.m4a)
     return render(
         request,
         "recordings/replay.html",
@@ -118,6 +117,7 @@ def render_audio(request, recording_id, render_id, fmt):
 def recording_page(request, recording_id, form=None, status=200):
     recording = services.access_recording(request.user, recording_id)
     original = recording.original
+    latest = recording.renders.first()
     copy = ModerationCopy.objects.filter(space_id=recording.space_id).first()
     return render(
         request,
@@ -127,18 +127,17 @@ def recording_page(request, recording_id, form=None, status=200):
             "space": recording.space,
             "current": recording.current,
             "original": original,
-            "latest": recording.renders.first(),
-            "pending": services.pending_edit(recording),
-            "renders": recording.renders.all()[:10],
+            "latest": latest,
+            "pending": services.pending_edit(recording, latest),
             "is_manager": services.is_manager(request.user, recording),
             "form": form or EditForm(initial=EditForm.initial_for(recording)),
             "copy": copy,
             "missing": [
                 r.get_kind_display()
                 for r in (original, recording.current)
-                if r is not None and r.is_ready and not (file_ok(r.m4a) and file_ok(r.mp3))
+                if r is not None and r.is_ready and not (files.exists(r.m4a) and files.exists(r.mp3))
             ],
-            "transcript_ok": file_ok(recording.transcript),
+            "transcript_ok": files.exists(recording.transcript),
             "opted_out": [
                 p.user
                 for p in Participant.objects.filter(space=recording.space, recording_opt_out=True).select_related(
