@@ -96,14 +96,13 @@ def kept_ranges(spans: list[Range], edits: dict) -> list[Range]:
     return out
 
 
-def fmt(ms: int) -> str:
-    """12345 -> '0:12.3'; 3723000 -> '1:02:03.0'."""
-    seconds, tenths = divmod(int(ms) // 100, 10)
+def fmt(ms: int, tenths: bool = True) -> str:
+    """12345 -> '0:12.3'; 3723000 -> '1:02:03.0'; without tenths: '0:12', '1:02:03'."""
+    seconds, tenth = divmod(int(ms) // 100, 10)
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{seconds:02d}.{tenths}"
-    return f"{minutes}:{seconds:02d}.{tenths}"
+    clock = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    return f"{clock}.{tenth}" if tenths else clock
 
 
 def parse_time(text: str) -> int:

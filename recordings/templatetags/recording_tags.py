@@ -5,16 +5,15 @@ from django.utils import timezone
 from django.utils.html import json_script
 from django.utils.timesince import timesince
 
+from recordings.timeline import fmt
+
 register = template.Library()
 
 
 @register.filter
 def duration(ms) -> str:
     """3723000 -> '1:02:03'; 95000 -> '1:35'."""
-    seconds = int(ms or 0) // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    return fmt(ms or 0, tenths=False)
 
 
 @register.filter
