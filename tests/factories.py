@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -31,6 +33,14 @@ class SpaceFactory(factory.django.DjangoModelFactory):
     def host_participant(obj, create, extracted, **kwargs):
         if create:
             Participant.objects.get_or_create(space=obj, user=obj.host, defaults={"role": Participant.Role.HOST})
+
+
+class ScheduledSpaceFactory(SpaceFactory):
+    """A space scheduled for later (two hours from now unless told)."""
+
+    state = Space.State.SCHEDULED
+    started_at = None
+    scheduled_for = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=2))
 
 
 class ParticipantFactory(factory.django.DjangoModelFactory):

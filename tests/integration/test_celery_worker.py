@@ -15,7 +15,7 @@ from django.utils import timezone
 from rooms.models import Follow, Notification, Reminder, Space
 from rooms.services.spaces import do_start_space
 from rooms.tasks import cancel_no_show_spaces, end_empty_spaces
-from tests.factories import SpaceFactory, UserFactory
+from tests.factories import ScheduledSpaceFactory, SpaceFactory, UserFactory
 from tests.integration.processes import start_worker, stop
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -53,9 +53,7 @@ def worker(transactional_db):
 
 def test_it_notifies_reminders_and_followers_when_a_space_starts(worker):
     host = UserFactory(username="hana")
-    space = SpaceFactory(
-        host=host, state=Space.State.SCHEDULED, started_at=None, scheduled_for=timezone.now() + timedelta(hours=1)
-    )
+    space = ScheduledSpaceFactory(host=host, scheduled_for=timezone.now() + timedelta(hours=1))
     fan = UserFactory(username="fan")
     follower = UserFactory(username="follower")
     Reminder.objects.create(user=fan, space=space)

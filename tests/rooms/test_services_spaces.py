@@ -9,7 +9,7 @@ from django.utils import timezone
 from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from rooms.models import Follow, Participant, Reminder, Space
 from rooms.services import spaces
-from tests.factories import SpaceFactory, UserFactory
+from tests.factories import ScheduledSpaceFactory, SpaceFactory, UserFactory
 
 State = Space.State
 Role = Participant.Role
@@ -17,13 +17,7 @@ PERSONAS = ["host", "cohost", "speaker", "listener", "raised", "removed", "outsi
 
 
 def scheduled_space(host, **extra):
-    return SpaceFactory(
-        host=host,
-        state=State.SCHEDULED,
-        started_at=None,
-        scheduled_for=timezone.now() + timedelta(hours=2),
-        **extra,
-    )
+    return ScheduledSpaceFactory(host=host, **extra)
 
 
 @pytest.fixture

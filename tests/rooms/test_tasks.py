@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from rooms import tasks
 from rooms.models import Follow, Notification, Participant, Reminder, Space
-from tests.factories import SpaceFactory, UserFactory
+from tests.factories import ScheduledSpaceFactory, SpaceFactory, UserFactory
 
 State = Space.State
 
@@ -97,9 +97,9 @@ def test_it_ignores_an_unknown_space(db):
 
 @pytest.fixture
 def no_shows(db):
-    late = SpaceFactory(state=State.SCHEDULED, started_at=None, scheduled_for=old(minutes=31))
-    in_grace = SpaceFactory(state=State.SCHEDULED, started_at=None, scheduled_for=old(minutes=29))
-    future = SpaceFactory(state=State.SCHEDULED, started_at=None, scheduled_for=timezone.now() + timedelta(hours=1))
+    late = ScheduledSpaceFactory(scheduled_for=old(minutes=31))
+    in_grace = ScheduledSpaceFactory(scheduled_for=old(minutes=29))
+    future = ScheduledSpaceFactory(scheduled_for=timezone.now() + timedelta(hours=1))
     return late, in_grace, future
 
 

@@ -8,14 +8,13 @@ from django.utils import timezone
 
 from recordings.models import Recording, Render
 from rooms.models import Follow, Notification, Reminder, Space
-from tests.factories import SpaceFactory, UserFactory
+from tests.factories import ScheduledSpaceFactory, SpaceFactory, UserFactory
 
 State = Space.State
 
 
 def upcoming_space(**extra):
-    fields = {"state": State.SCHEDULED, "started_at": None, "scheduled_for": timezone.now() + timedelta(hours=3)}
-    return SpaceFactory(**{**fields, **extra})
+    return ScheduledSpaceFactory(**{"scheduled_for": timezone.now() + timedelta(hours=3), **extra})
 
 
 @pytest.fixture

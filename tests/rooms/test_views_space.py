@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rooms.models import Participant, Reminder, Space
-from tests.factories import SpaceFactory
+from tests.factories import ScheduledSpaceFactory
 
 State = Space.State
 PERSONAS = ["host", "cohost", "speaker", "listener", "raised", "removed", "outsider", "staff", "guest"]
@@ -22,13 +22,7 @@ def get_room(client, people, persona, space=None):
 
 @pytest.fixture
 def scheduled(people):
-    return SpaceFactory(
-        host=people.host,
-        title="Next week",
-        state=State.SCHEDULED,
-        started_at=None,
-        scheduled_for=timezone.now() + timedelta(days=2),
-    )
+    return ScheduledSpaceFactory(host=people.host, title="Next week", scheduled_for=timezone.now() + timedelta(days=2))
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

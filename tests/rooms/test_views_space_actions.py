@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rooms.models import Reminder, Space
-from tests.factories import SpaceFactory
+from tests.factories import ScheduledSpaceFactory
 
 State = Space.State
 NOT_HOST = ["cohost", "speaker", "listener", "raised", "removed", "outsider", "staff"]
@@ -34,13 +34,7 @@ def assert_login_redirect(response, url):
 def scheduled(people):
     """A space of the host's for later; their live space has ended, so they may start it."""
     Space.objects.filter(pk=people.space.pk).update(state=State.ENDED, ended_at=timezone.now())
-    return SpaceFactory(
-        host=people.host,
-        title="Next week",
-        state=State.SCHEDULED,
-        started_at=None,
-        scheduled_for=timezone.now() + timedelta(days=2),
-    )
+    return ScheduledSpaceFactory(host=people.host, title="Next week", scheduled_for=timezone.now() + timedelta(days=2))
 
 
 # --- start ----------------------------------------------------------------------------------
@@ -88,9 +82,7 @@ def test_it_refuses_starting_a_live_space(client, people):
 
 
 def test_it_refuses_starting_while_another_space_is_live(client, people):
-    later = SpaceFactory(
-        host=people.host, state=State.SCHEDULED, started_at=None, scheduled_for=timezone.now() + timedelta(hours=1)
-    )
+    later = ScheduledSpaceFactory(host=people.host, scheduled_for=timezone.now() + timedelta(hours=1))
 
     response = post_as(client, people, "host", reverse("space_start", args=[later.pk]))
 
