@@ -18,7 +18,6 @@ Prints a table and writes tests/bench/results/media_engine.json. See tests/bench
 
 import argparse
 import asyncio
-import fractions
 import json
 import logging
 import os
@@ -40,12 +39,10 @@ from aiortc.rtp import is_rtcp
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from rooms.media.audio import FRAME_SAMPLES, SAMPLE_RATE, SILENCE, TIME_BASE, to_frame
 from tests.bench.room_fanout import BIN, PY, RESULTS, ROOT, Processes, free_port, wait_port
 
-SAMPLE_RATE = 48_000
-FRAME = 960  # 20 ms
-TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
-SILENCE = np.zeros(FRAME, dtype=np.int16)
+FRAME = FRAME_SAMPLES  # 20 ms
 
 # Impulses: a 10 ms Hann-windowed sine burst at the start of a frame every 500 ms. The
 # frequency cycles through four values so that a burst is matched to the right send even if
@@ -130,14 +127,6 @@ def pct(values, q) -> float | None:
 
 
 # --- audio ------------------------------------------------------------------------------------
-def make_frame(samples: np.ndarray, pts: int) -> av.AudioFrame:
-    frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
-    frame.sample_rate = SAMPLE_RATE
-    frame.pts = pts
-    frame.time_base = TIME_BASE
-    return frame
-
-
 def burst(freq: float) -> np.ndarray:
     t = np.arange(BURST_SAMPLES) / SAMPLE_RATE
     wave = np.sin(2 * np.pi * freq * t) * np.hanning(BURST_SAMPLES) * BURST_AMPLITUDE
@@ -220,7 +209,7 @@ class PacedTrack(MediaStreamTrack):
 class SilentTrack(PacedTrack):
     async def recv(self):
         await self._pace()
-        frame = make_frame(SILENCE, self.sent)
+        frame = to_frame(SILENCE, self.sent)
         self.sent += FRAME
         return frame
 
@@ -249,7 +238,7 @@ class ImpulseTrack(PacedTrack):
                 self.countdown = BURST_EVERY_FRAMES - 1
             else:
                 self.countdown -= 1
-        frame = make_frame(samples, self.sent)
+        frame = to_frame(samples, self.sent)
         self.sent += FRAME
         if firing:
             self.sends.append(time.monotonic())
