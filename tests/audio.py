@@ -1,13 +1,13 @@
 """Generated test audio: each voice is a pure tone, so a spectrum tells whose voice is in a file."""
 
 import asyncio
-import fractions
 import time
 
-import av
 import numpy as np
 from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
+
+from rooms.media.audio import to_frame
 
 SAMPLE_RATE = 48_000
 FRAME = 960
@@ -36,18 +36,17 @@ def has_tone(samples: np.ndarray, freq: float) -> bool:
     return band_energy(samples, freq) > 0.05
 
 
-class ToneTrack(MediaStreamTrack):
-    """A microphone that says one pure tone, paced in real time like a real one."""
+class PacedTrack(MediaStreamTrack):
+    """A microphone paced in real time like a real one: each recv() waits for its frame's time."""
 
     kind = "audio"
 
-    def __init__(self, freq: float):
+    def __init__(self):
         super().__init__()
-        self.freq = freq
         self.sent = 0
         self.started: float | None = None
 
-    async def recv(self):
+    async def _pace(self) -> None:
         if self.readyState != "live":
             raise MediaStreamError
         if self.started is None:
@@ -56,12 +55,19 @@ class ToneTrack(MediaStreamTrack):
             wait = self.started + self.sent / SAMPLE_RATE - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
+
+
+class ToneTrack(PacedTrack):
+    """A microphone that says one pure tone."""
+
+    def __init__(self, freq: float):
+        super().__init__()
+        self.freq = freq
+
+    async def recv(self):
+        await self._pace()
         t = (np.arange(FRAME) + self.sent) / SAMPLE_RATE
-        samples = (np.sin(2 * np.pi * self.freq * t) * 8000).astype(np.int16)
-        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = SAMPLE_RATE
-        frame.pts = self.sent
-        frame.time_base = fractions.Fraction(1, SAMPLE_RATE)
+        frame = to_frame((np.sin(2 * np.pi * self.freq * t) * 8000).astype(np.int16), self.sent)
         self.sent += FRAME
         return frame
 

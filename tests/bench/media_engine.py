@@ -40,6 +40,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from rooms.media.audio import FRAME_SAMPLES, SAMPLE_RATE, SILENCE, TIME_BASE, to_frame
+from tests.audio import PacedTrack
 from tests.bench.room_fanout import BIN, PY, RESULTS, ROOT, Processes, free_port, wait_port
 
 FRAME = FRAME_SAMPLES  # 20 ms
@@ -185,27 +186,6 @@ def match(sends: list[float], onsets: list[tuple[float, int]], slack: float = 0.
 
 
 # --- tracks (what the test microphones say) ---------------------------------------------------
-class PacedTrack(MediaStreamTrack):
-    """A microphone paced in real time, like ToneTrack in tests/audio.py."""
-
-    kind = "audio"
-
-    def __init__(self):
-        super().__init__()
-        self.sent = 0
-        self.started: float | None = None
-
-    async def _pace(self) -> None:
-        if self.readyState != "live":
-            raise MediaStreamError
-        if self.started is None:
-            self.started = time.monotonic()
-        else:
-            wait = self.started + self.sent / SAMPLE_RATE - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-
-
 class SilentTrack(PacedTrack):
     async def recv(self):
         await self._pace()
