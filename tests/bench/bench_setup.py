@@ -39,14 +39,26 @@ def ensure_ffmpeg() -> str:
     return path
 
 
+def session_for(user) -> str:
+    """A logged-in session key for `user` (a benchmark's sockets carry it as their cookie)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return session.session_key
+
+
 def main(tag: str, hand_accounts: int, reactors: int) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
 
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
     from rooms.models import Participant, Space
@@ -55,14 +67,6 @@ def main(tag: str, hand_accounts: int, reactors: int) -> dict:
 
     def user(name: str):
         return User.objects.create_user(username=f"{name}_{tag}", email=f"{name}_{tag}@example.com", password=None)
-
-    def login(u) -> str:
-        session = SessionStore()
-        session[SESSION_KEY] = str(u.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = u.get_session_auth_hash()
-        session.save()
-        return session.session_key
 
     now = timezone.now()
     host = user("bench_host")
@@ -81,8 +85,8 @@ def main(tag: str, hand_accounts: int, reactors: int) -> dict:
     return {
         "space_id": space.pk,
         "host_id": host.pk,
-        "hands": [{"user_id": u.pk, "username": u.username, "session": login(u)} for u in hands],
-        "reactors": [{"user_id": u.pk, "username": u.username, "session": login(u)} for u in reacting],
+        "hands": [{"user_id": u.pk, "username": u.username, "session": session_for(u)} for u in hands],
+        "reactors": [{"user_id": u.pk, "username": u.username, "session": session_for(u)} for u in reacting],
     }
 
 

@@ -41,6 +41,7 @@ from websockets.exceptions import ConnectionClosed
 
 from rooms.media.audio import FRAME_SAMPLES, SAMPLE_RATE, SILENCE, TIME_BASE, to_frame
 from tests.audio import PacedTrack
+from tests.bench.bench_setup import session_for
 from tests.bench.room_fanout import BIN, PY, RESULTS, ROOT, Processes, free_port, wait_port
 
 FRAME = FRAME_SAMPLES  # 20 ms
@@ -549,8 +550,7 @@ def create_spaces(sizes: list[int]) -> list[dict]:
     import django
 
     django.setup()
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -560,14 +560,6 @@ def create_spaces(sizes: list[int]) -> list[dict]:
     for noisy in ("aioice", "aiortc"):  # one INFO line per ICE check otherwise
         logging.getLogger(noisy).setLevel(logging.WARNING)
     User = get_user_model()
-
-    def login(user) -> str:  # as tests/bench/bench_setup.py does
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.save()
-        return session.session_key
 
     spaces = []
     for s, size in enumerate(sizes):
@@ -582,7 +574,7 @@ def create_spaces(sizes: list[int]) -> list[dict]:
         for i, user in enumerate(users):
             role = Participant.Role.HOST if i == 0 else Participant.Role.SPEAKER
             Participant.objects.create(space=space, user=user, role=role, muted=False)
-        spaces.append({"space_id": space.pk, "people": [{"user_id": u.pk, "session": login(u)} for u in users]})
+        spaces.append({"space_id": space.pk, "people": [{"user_id": u.pk, "session": session_for(u)} for u in users]})
     return spaces
 
 
