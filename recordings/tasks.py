@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from config.celery import fan_out
 from recordings import rendering
 from recordings.services import do_delete_moderation_copy, do_expire_unpublished, expired_copies, expired_unpublished
 
@@ -47,10 +48,7 @@ def after_render(render) -> None:
 @shared_task(name="recordings.delete_expired_copies")
 def delete_expired_copies() -> int:
     """Beat: fan out one task per moderation copy whose retention has ended."""
-    ids = list(expired_copies().values_list("pk", flat=True))
-    for copy_id in ids:
-        delete_moderation_copy.delay(copy_id)
-    return len(ids)
+    return fan_out(delete_moderation_copy, expired_copies())
 
 
 @shared_task(name="recordings.delete_moderation_copy", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -61,10 +59,7 @@ def delete_moderation_copy(copy_id: int) -> bool:
 @shared_task(name="recordings.expire_unpublished_recordings")
 def expire_unpublished_recordings() -> int:
     """Beat: fan out one task per recording left unpublished past its keeping period."""
-    ids = list(expired_unpublished().values_list("pk", flat=True))
-    for recording_id in ids:
-        expire_unpublished_recording.delay(recording_id)
-    return len(ids)
+    return fan_out(expire_unpublished_recording, expired_unpublished())
 
 
 @shared_task(

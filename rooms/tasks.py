@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from config.celery import fan_out
 from rooms.models import Space
 from rooms.services.notifications import do_notify_space_started, due_no_show_spaces, empty_live_spaces
 from rooms.services.presence import do_sweep_presence
@@ -18,10 +19,7 @@ def notify_space_started(space_id: int) -> int:
 @shared_task(name="rooms.cancel_no_show_spaces")
 def cancel_no_show_spaces() -> int:
     """Fan out one small task per scheduled space whose host never came."""
-    ids = list(due_no_show_spaces().values_list("pk", flat=True))
-    for space_id in ids:
-        cancel_no_show_space.delay(space_id)
-    return len(ids)
+    return fan_out(cancel_no_show_space, due_no_show_spaces())
 
 
 @shared_task(name="rooms.cancel_no_show_space", autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -33,10 +31,7 @@ def cancel_no_show_space(space_id: int) -> bool:
 
 @shared_task(name="rooms.end_empty_spaces")
 def end_empty_spaces() -> int:
-    ids = list(empty_live_spaces().values_list("pk", flat=True).distinct())
-    for space_id in ids:
-        end_empty_space.delay(space_id)
-    return len(ids)
+    return fan_out(end_empty_space, empty_live_spaces())
 
 
 @shared_task(name="rooms.end_empty_space", autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
