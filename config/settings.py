@@ -166,6 +166,8 @@ if AWS_STORAGE_BUCKET_NAME:
     }
 else:
     _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Signed URLs (S3) for private media (live program, recordings) live this long.
+MEDIA_SIGNED_URL_SECONDS = 3600
 STORAGES = {
     "default": _media_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -248,8 +250,6 @@ RECORDINGS = {
     "RENDER_ATTEMPTS": 3,
     # A render claimed longer ago than this is taken as abandoned (its worker died).
     "STALE_CLAIM_MINUTES": 20,
-    # Signed URLs (S3) for private audio live this long.
-    "SIGNED_URL_SECONDS": 3600,
 }
 
 CELERY_BEAT_SCHEDULE = {

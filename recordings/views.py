@@ -14,10 +14,11 @@ from django.utils.text import slugify
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
-from recordings import files, services
+from recordings import services
 from recordings.forms import EditForm
 from recordings.models import ModerationCopy, Render
 from rooms.errors import RoomError
+from rooms.media import files
 from rooms.models import Participant
 from rooms.views import post_action, room_errors
 

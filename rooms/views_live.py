@@ -1,13 +1,11 @@
 """The live program for listeners: the HLS playlist and segments the media engine writes."""
 
-from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import FileResponse, Http404, HttpResponseForbidden, HttpResponseRedirect
+from django.http import Http404, HttpResponseForbidden
 from django.views.decorators.http import require_GET
 
+from rooms.media import files
 from rooms.media.program import program_prefix
 from rooms.models import Participant, Space
-
-CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t"}
 
 
 @require_GET
@@ -24,14 +22,6 @@ def live_media(request, space_id, name):
         and Participant.objects.filter(space=space, user=request.user, removed=True).exists()
     ):
         return HttpResponseForbidden("You were removed from this space.")
-    path = program_prefix(space.pk) + name
-    if not default_storage.exists(path):
-        raise Http404("Not written yet.")
-    if not isinstance(default_storage, FileSystemStorage):
-        # S3 and the like: a short-lived signed URL, so the CDN or bucket serves the bytes.
-        return HttpResponseRedirect(default_storage.url(path))
-    extension = name[name.rfind(".") :]
-    response = FileResponse(default_storage.open(path), content_type=CONTENT_TYPES[extension])
     # The playlist changes every segment; a segment never changes once written.
-    response["Cache-Control"] = "no-cache" if extension == ".m3u8" else "private, max-age=3600"
-    return response
+    cache = "no-cache" if name.endswith(".m3u8") else "private, max-age=3600"
+    return files.serve(request, program_prefix(space.pk) + name, cache=cache)

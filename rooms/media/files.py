@@ -1,5 +1,6 @@
-"""Serving private media: the view checks permission, then the bytes come from local disk
-(with HTTP ranges, so players can seek) or, on S3, from a short-lived signed URL."""
+"""Serving private media (live program, recordings): the view checks permission, then the
+bytes come from local disk (with HTTP ranges, so players can seek) or, on S3, from a
+short-lived signed URL, so the bucket or CDN serves them."""
 
 import os
 import re
@@ -8,7 +9,13 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 
-CONTENT_TYPES = {"m4a": "audio/mp4", "mp3": "audio/mpeg", "vtt": "text/vtt; charset=utf-8"}
+CONTENT_TYPES = {
+    "m4a": "audio/mp4",
+    "mp3": "audio/mpeg",
+    "vtt": "text/vtt; charset=utf-8",
+    "m3u8": "application/vnd.apple.mpegurl",
+    "ts": "video/mp2t",
+}
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
 
@@ -21,14 +28,16 @@ def exists(name: str) -> bool:
     return bool(name) and default_storage.exists(name)
 
 
-def serve(request, name: str, *, download_as: str | None = None, public: bool = False):
+def serve(request, name: str, *, download_as: str | None = None, public: bool = False, cache: str | None = None):
+    """`cache`: the Cache-Control header; by default a day, as a file never changes under its
+    name (every render gets new names)."""
     if not exists(name):
         raise MissingFile("This file is missing.")
     extension = name.rsplit(".", 1)[-1]
     disposition = f'attachment; filename="{download_as}"' if download_as else None
     if not isinstance(default_storage, FileSystemStorage):
         parameters = {"ResponseContentDisposition": disposition} if disposition else {}
-        url = default_storage.url(name, parameters=parameters, expire=settings.RECORDINGS["SIGNED_URL_SECONDS"])
+        url = default_storage.url(name, parameters=parameters, expire=settings.MEDIA_SIGNED_URL_SECONDS)
         return HttpResponseRedirect(url)
     path = default_storage.path(name)
     size = os.path.getsize(path)
@@ -36,8 +45,7 @@ def serve(request, name: str, *, download_as: str | None = None, public: bool = 
     if disposition:
         response["Content-Disposition"] = disposition
     response["Accept-Ranges"] = "bytes"
-    # A file never changes under its name (every render gets new names).
-    response["Cache-Control"] = ("public" if public else "private") + ", max-age=86400"
+    response["Cache-Control"] = cache or ("public" if public else "private") + ", max-age=86400"
     return response
 
 
