@@ -71,9 +71,9 @@ def space_ended(space: Space) -> None:
     from recordings.tasks import delete_moderation_copy, render_recording
 
     days = settings.RECORDINGS["RETENTION_DAYS"]
-    copy, _ = ModerationCopy.objects.get_or_create(space=space)
-    copy.expires_at = space.ended_at + timedelta(days=days)
-    copy.save(update_fields=["expires_at"])
+    copy, _ = ModerationCopy.objects.update_or_create(
+        space=space, defaults={"expires_at": space.ended_at + timedelta(days=days)}
+    )
     recording = close_span(space, space.ended_at)
     if recording is not None and recording.duration_ms > 0 and recording.original_id is None:
         render = Render.objects.create(recording=recording, kind=Render.Kind.ORIGINAL)
