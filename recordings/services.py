@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from moderation.models import Hold
 from recordings import timeline
+from recordings.keepers import exclude_kept
 from recordings.models import ModerationCopy, Recording, Render, empty_edits
 from recordings.spans import close_span
 from rooms.errors import Conflict, NotAllowed, NotFound
@@ -234,15 +234,14 @@ def do_count_play(recording: Recording) -> None:
 
 # --- retention -----------------------------------------------------------------------
 def expired_copies(now=None):
-    """Moderation copies past their retention, with no active hold and no render reading them."""
+    """Moderation copies past their retention that no higher app keeps (moderation: an active
+    hold) and no render is reading."""
     now = now or timezone.now()
-    held = Hold.objects.active().filter(space_id=OuterRef("space_id"))
     rendering = Render.objects.filter(recording__space_id=OuterRef("space_id"), state__in=ACTIVE)
     stale = now - timedelta(minutes=settings.RECORDINGS["STALE_CLAIM_MINUTES"])
-    return (
+    return exclude_kept(
         ModerationCopy.objects.filter(expires_at__lte=now)
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
-        .exclude(Exists(held))
         .exclude(Exists(rendering))
     )
 
