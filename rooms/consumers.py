@@ -272,11 +272,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
 
     async def on_media_leave(self, message):
-        self._need_login()
-        channel = await self._engine_channel()
-        await get_channel_layer().send(
-            channel, {"type": "media.leave", "space_id": self.space_id, "user_id": self.user_id}
-        )
+        await self._call(stage.do_stop_audio)
 
     async def _engine_channel(self) -> str:
         if settings.MEDIA_ENGINE["MODE"] == "embedded":

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from rooms.events import send_space_event
+from rooms.media.commands import End, send_command
 from rooms.models import Follow, Participant, Reminder, Space, Topic
 from rooms.services.roles import limit
 from rooms.services.snapshot import space_data
@@ -136,6 +137,7 @@ def _close(space_id, *, from_state: str, to_state: str, reason: str) -> Space | 
         space_ended.send(sender=Space, space=space)
     space.participants.filter(present=True).update(hand_raised_at=None, invited_by=None)
     send_space_event(space.pk, {"type": "space.ended", "reason": reason, "space": space_data(space)})
+    send_command(space.pk, End())
     return space
 
 
