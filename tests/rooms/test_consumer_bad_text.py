@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 from rooms import tasks
 from rooms.consumers import CLOSE_SERVER_ERROR
 from rooms.events import encode
+from rooms.hub import get_hub
 from rooms.models import Participant, Space
 from rooms.services import stage
 from rooms.services.presence import do_sweep_presence
@@ -176,6 +177,24 @@ async def test_it_does_not_log_a_traceback_for_a_client_gone_during_a_broadcast(
 
     assert faults(caplog) == []
     await gone.disconnect()
+    assert (await participant(people.space.pk, people.outsider)).connections == 0
+
+
+async def test_it_logs_a_socket_that_fails_a_write_once_not_at_every_event(people, sockets, caplog):
+    broken = await sockets.open(people.space.pk, people.outsider)
+    watcher = await sockets.open(people.space.pk, people.cohost, name="cohost")
+    (consumer,) = get_hub().by_user[(people.space.pk, people.outsider.pk)]
+
+    async def fails(text, event):
+        raise RuntimeError("a bug in a socket")
+
+    consumer.push = fails
+    for tag in ("one", "two", "three"):
+        await marker(people.space.pk, tag)
+    await read_to_marker(watcher, "three")
+
+    assert [r.name for r in faults(caplog)] == ["rooms.hub"]
+    await broken.disconnect()
     assert (await participant(people.space.pk, people.outsider)).connections == 0
 
 
