@@ -1,14 +1,14 @@
 """The live program for listeners: the HLS playlist and segments the media engine writes."""
 
 from django.http import Http404, HttpResponseForbidden
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from rooms.media import files
 from rooms.media.program import program_prefix
 from rooms.models import Participant, Space
 
 
-@require_GET
+@require_safe  # GET and HEAD: players and podcast apps ask HEAD first
 def live_media(request, space_id, name):
     """Anyone may listen to a live space, guests included; people removed from it may not.
 
