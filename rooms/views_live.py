@@ -8,7 +8,7 @@ from rooms.media.program import program_prefix
 from rooms.models import Participant, Space
 
 
-@require_safe
+@require_safe  # GET and HEAD: players and podcast apps ask HEAD first
 def live_media(request, space_id, name):
     """Anyone may listen to a live space, guests included; people removed from it may not.
 

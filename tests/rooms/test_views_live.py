@@ -120,3 +120,18 @@ def test_it_serves_no_way_in_to_a_space_that_is_not_live(client, program, person
 
 def test_it_refuses_other_methods(client, program):
     assert client.post(url(program.space.pk, "live.m3u8")).status_code == 405
+
+
+def test_it_answers_head_with_the_headers_of_get_and_no_body(client, program):
+    playlist = client.head(url(program.space.pk, "live.m3u8"))
+    segment = client.head(url(program.space.pk, "seg_000000.ts"), HTTP_RANGE="bytes=0-99")
+
+    assert playlist.status_code == 200 and playlist.content == b""
+    assert playlist["Content-Length"] == str(len(PLAYLIST)) and playlist["Cache-Control"] == "no-cache"
+    assert segment.status_code == 206 and segment["Content-Range"] == "bytes 0-99/188"
+
+
+def test_it_refuses_head_to_removed_people_too(client, program):
+    client.force_login(program.removed)
+
+    assert client.head(url(program.space.pk, "live.m3u8")).status_code == 403
