@@ -54,7 +54,9 @@ async def test_it_streams_files_and_ranges_under_asgi_without_a_warning(name, he
         sent = await send_through_asgi(response)
 
     assert sent == (status, body)
-    assert [str(w.message) for w in caught] == []
+    # WhiteNoise's start-up notice about a static folder not collected yet (a fresh clone has
+    # none; pyproject.toml ignores it too) is not about serving the file.
+    assert [str(w.message) for w in caught if not str(w.message).startswith("No directory at")] == []
 
 
 async def test_it_sends_no_body_to_head_under_asgi(name):
