@@ -103,10 +103,8 @@ def do_create_space(
 
 
 def _after_start(space: Space) -> None:
-    from rooms.tasks import notify_space_started
-
+    # Followers and reminder holders are told by a job that reacts to this (rooms/receivers.py).
     space_started.send(sender=Space, space=space)
-    transaction.on_commit(lambda: notify_space_started.delay(space.pk))
 
 
 @transaction.atomic
