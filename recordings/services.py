@@ -71,6 +71,7 @@ def space_ended(space: Space) -> None:
     from recordings.tasks import delete_moderation_copy, render_recording
 
     days = settings.RECORDINGS["RETENTION_DAYS"]
+    assert space.ended_at is not None  # sent only once the space has ended
     copy, _ = ModerationCopy.objects.update_or_create(
         space=space, defaults={"expires_at": space.ended_at + timedelta(days=days)}
     )
