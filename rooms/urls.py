@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
 from rooms import views, views_live
@@ -19,7 +18,4 @@ urlpatterns = [
     path("u/<str:username>/", views.profile, name="profile"),
     path("u/<str:username>/follow/", views.follow, name="follow"),
     path("notifications/", views.notifications, name="notifications"),
-    path("accounts/signup/", views.signup, name="signup"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
