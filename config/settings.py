@@ -232,7 +232,11 @@ if CACHE_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for many counters: at the default 300 a guesser trying 300 names would push the
+    # counters of the accounts under attack out.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100_000}}
+    }
 AUTH_THROTTLE = {
     # Failed sign-ins allowed per account (from anywhere) and per address (to any account) in a
     # window; then that account or address waits until the window closes.

@@ -15,7 +15,7 @@ urlpatterns = [
     re_path(
         r"^spaces/(?P<space_id>\d+)/live/(?P<name>live\.m3u8|seg_\d{6}\.ts)$", views_live.live_media, name="space_live"
     ),
-    path("u/<str:username>/", views.profile, name="profile"),
-    path("u/<str:username>/follow/", views.follow, name="follow"),
+    path("u/<username:username>/", views.profile, name="profile"),
+    path("u/<username:username>/follow/", views.follow, name="follow"),
     path("notifications/", views.notifications, name="notifications"),
 ]

@@ -87,7 +87,8 @@ def live_now(request):
 
 
 def search(request):
-    query = request.GET.get("q", "").strip()[:100]
+    # A NUL byte matches no title, and PostgreSQL refuses to compare one at all.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     results = Space.objects.none()
     if query:
         words = query.lstrip("#")
