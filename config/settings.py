@@ -286,6 +286,51 @@ ROUNDTABLE = {
     "LISTENERS_IN_SNAPSHOT": env_int("ROUNDTABLE_LISTENERS_IN_SNAPSHOT", 200),
 }
 
+# --- Accounts: sign-in and sign-up throttles, the cache they count in, password-reset mail ---
+# The throttles (rooms/throttle.py) count in the default cache: Redis when CACHE_URL (by default
+# REDIS_URL) is set, shared by every web process; otherwise the memory of the embedded
+# default's one web process.
+CACHE_URL = env_str("CACHE_URL", REDIS_URL)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env_str("CACHE_PREFIX", "roundtable"),
+        }
+    }
+else:
+    # Room for many counters: at the default 300 a guesser trying 300 names would push the
+    # counters of the accounts under attack out.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100_000}}
+    }
+AUTH_THROTTLE = {
+    # Failed sign-ins allowed per account (from anywhere) and per address (to any account) in a
+    # window; then that account or address waits until the window closes.
+    "LOGIN_FAILURES_PER_ACCOUNT": env_int("LOGIN_FAILURES_PER_ACCOUNT", 5),
+    "LOGIN_FAILURES_PER_ADDRESS": env_int("LOGIN_FAILURES_PER_ADDRESS", 20),
+    "LOGIN_WINDOW_MINUTES": env_int("LOGIN_WINDOW_MINUTES", 15),
+    # Accounts created and password-reset mails asked for per address in a window.
+    "SIGNUPS_PER_ADDRESS": env_int("SIGNUPS_PER_ADDRESS", 5),
+    "PASSWORD_RESETS_PER_ADDRESS": env_int("PASSWORD_RESETS_PER_ADDRESS", 5),
+    "SIGNUP_WINDOW_MINUTES": env_int("SIGNUP_WINDOW_MINUTES", 60),
+    # Behind a reverse proxy: the header it puts the client's address in (X-Forwarded-For);
+    # empty: the connection's own address (REMOTE_ADDR), which is then the proxy's.
+    "CLIENT_ADDRESS_HEADER": env_str("CLIENT_ADDRESS_HEADER", ""),
+    "KEY_PREFIX": "throttle",
+}
+# Password-reset (and reminder) mail: the console backend prints it; for SMTP set
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and these.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# A password-reset link works this long (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 24) * 3600
+
 # --- Media engine ---------------------------------------------------------------
 MEDIA_ENGINE = {
     # "embedded": the web process runs an engine in its own event loop (one box).

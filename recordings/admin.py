@@ -25,6 +25,10 @@ class RecordingAdmin(admin.ModelAdmin):
     inlines = [RenderInline]
     actions = ["take_down", "unpublish"]
 
+    def has_add_permission(self, request):
+        # A recording is made by its space's recorder: there is nothing to add by hand.
+        return False
+
     @admin.display(description="Host")
     def host(self, recording):
         return recording.space.host
@@ -53,6 +57,10 @@ class ModerationCopyAdmin(admin.ModelAdmin):
     list_display = ("space", "created_at", "expires_at", "claimed_at", "held")
     readonly_fields = ("space", "created_at", "claimed_at")
     search_fields = ("space__title",)
+
+    def has_add_permission(self, request):
+        # A copy is made when its space ends, from the space's audio: there is nothing to add by hand.
+        return False
 
     @admin.display(boolean=True, description="Held")
     def held(self, copy):
