@@ -133,15 +133,36 @@ def test_a_run_that_lost_its_claim_while_storing_leaves_the_recording_alone(reco
     assert Render.objects.get(pk=render.pk).state == Render.State.QUEUED
 
 
-def test_the_host_retries_a_render_whose_worker_died_but_not_one_still_running(people, recording):
+def test_the_host_retries_a_render_whose_worker_died_but_not_one_still_running(client, people, recording):
     render = running(recording, silent=1)
+    client.force_login(people.host)
+    url = f"/recordings/{recording.pk}/retry/"
+    assert client.post(url).status_code == 409
+    assert "Try again" not in client.get(f"/recordings/{recording.pk}/").content.decode()
+    render.refresh_from_db()
+    assert render.state == Render.State.RUNNING and render.attempts == 1
+
+    Render.objects.filter(pk=render.pk).update(heartbeat_at=silent_for(STALE))
+    page = client.get(f"/recordings/{recording.pk}/").content.decode()
+    assert "the worker rendering it may have stopped" in page and "Try again" in page
+    assert client.post(url).status_code == 302
+    render.refresh_from_db()
+    assert render.state == Render.State.QUEUED and render.attempts == 0 and not render.is_stale
+    assert render_recording(render.pk) == "ready"
+
+
+def test_a_retry_refuses_a_render_the_sweeper_moved_meanwhile(people, recording, monkeypatch):
+    render = running(recording, silent=STALE)
+
+    def swept_meanwhile(self):
+        recover_stale_render(self.pk)  # the sweeper moves it right after the request read it
+        return True
+
+    monkeypatch.setattr(Render, "is_stale", property(swept_meanwhile))
     with pytest.raises(Conflict) as error:
         do_retry_render(people.host, recording.pk)
     assert error.value.code == "nothing_to_retry"
-    Render.objects.filter(pk=render.pk).update(heartbeat_at=silent_for(STALE))
-    retried = do_retry_render(people.host, recording.pk)
-    assert retried.state == Render.State.QUEUED and retried.attempts == 0 and not retried.is_stale
-    assert render_recording(render.pk) == "ready"
+    assert Render.objects.get(pk=render.pk).attempts == 1  # not reset by the refused retry
 
 
 def test_a_stale_render_does_not_hold_up_the_moderation_copy_or_the_unpublished_recording(recording):
