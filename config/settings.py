@@ -8,6 +8,7 @@ CELERY_BROKER_URL) and AWS_STORAGE_BUCKET_NAME switch to the scaled setup.
 
 import json
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -19,12 +20,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ROUNDTABLE_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# No fixed fallback: a key anyone can read in the source signs anyone's sessions. `bash
+# scripts/run` makes one once (var/secret-key); a test run (pytest sets PYTEST_VERSION) makes
+# one per process, which tests/conftest.py hands on to the servers and workers it starts.
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("ROUNDTABLE_REQUIRE_SECRET", False):
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
-    # A fixed key is fine for the embedded single-box default only.
-    SECRET_KEY = "roundtable-embedded-default-not-for-production"
+    if not env_str("PYTEST_VERSION"):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Start the site with `bash scripts/run` (it generates a key "
+            "once and keeps it in var/secret-key), or set DJANGO_SECRET_KEY to a long random value."
+        )
+    SECRET_KEY = secrets.token_urlsafe(50)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -38,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
     "rooms",
     "recordings",
     "clips",
@@ -46,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -201,6 +209,66 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# --- Security: transport, cookies, Content-Security-Policy ----------------------
+# DJANGO_HTTPS: the site is reached over TLS (the default in production). Cookies are then
+# sent only over TLS and plain HTTP is redirected. A plain-HTTP install (scripts/run on
+# 127.0.0.1, a LAN box) says DJANGO_HTTPS=0, or its logins would never stick.
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", HTTPS)
+# uvicorn already trusts X-Forwarded-Proto from a proxy on 127.0.0.1 (FORWARDED_ALLOW_IPS for
+# others); this is for a TLS-terminating proxy elsewhere that always sets the header itself.
+if env_bool("DJANGO_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS is opt-in: once a browser has seen it, the host cannot go back to plain HTTP for that long.
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else ""
+
+
+# Private media on S3 is a redirect to a signed URL: the player (hls.js fetches, <audio>
+# plays) must be allowed to load from the bucket's or CDN's origin.
+MEDIA_ORIGINS = env_list("DJANGO_CSP_MEDIA_ORIGINS", [])
+if AWS_STORAGE_BUCKET_NAME:
+    _options = _media_storage["OPTIONS"]
+    if _options["custom_domain"]:
+        MEDIA_ORIGINS.append(f"https://{_options['custom_domain']}")
+    elif _options["endpoint_url"]:
+        MEDIA_ORIGINS.append(_origin(_options["endpoint_url"]))
+    else:
+        MEDIA_ORIGINS.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com")
+        if _options["region_name"]:
+            MEDIA_ORIGINS.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{_options['region_name']}.amazonaws.com")
+# The room socket: CSP 3 lets 'self' cover ws(s) on the same host, older Safari does not.
+_SOCKET_ORIGIN = _origin(SITE_URL.replace("http", "ws", 1))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        # Scripts only from our static files: no inline scripts, no eval.
+        "script-src": ["'self'"],
+        # hls.js builds its transmuxer worker from a blob: URL and plays through MediaSource.
+        "worker-src": ["'self'", "blob:"],
+        "media-src": ["'self'", "blob:", *MEDIA_ORIGINS],
+        "connect-src": ["'self'", _SOCKET_ORIGIN, *MEDIA_ORIGINS],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -58,7 +58,10 @@ class HostPodcastFeed(Feed):
     def author_name(self, host):
         return host.get_full_name() or host.username
 
-    def language(self, host):
+    @property
+    def language(self):
+        # Django reads `language` as a plain attribute (never called with the object), so a
+        # method would be rendered as its repr.
         return settings.LANGUAGE_CODE
 
     def items(self, host):

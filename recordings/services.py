@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from moderation.models import Hold
 from recordings import timeline
+from recordings.keepers import exclude_kept
 from recordings.models import ModerationCopy, Recording, Render, empty_edits
 from recordings.spans import close_span
 from rooms.errors import Conflict, NotAllowed, NotFound
@@ -237,16 +237,15 @@ def do_count_play(recording: Recording) -> None:
 
 # --- retention -----------------------------------------------------------------------
 def expired_copies(now=None):
-    """Moderation copies past their retention, with no active hold and no render reading them.
-    A render silent too long (its worker died) holds nothing up: it is queued again or fails."""
+    """Moderation copies past their retention that no higher app keeps (moderation: an active
+    hold) and no live render is reading. A render silent too long (its worker died) holds
+    nothing up: it is queued again or fails."""
     now = now or timezone.now()
-    held = Hold.objects.active().filter(space_id=OuterRef("space_id"))
     rendering = Render.objects.live(now).filter(recording__space_id=OuterRef("space_id"))
     stale = now - timedelta(minutes=settings.RECORDINGS["STALE_CLAIM_MINUTES"])
-    return (
+    return exclude_kept(
         ModerationCopy.objects.filter(expires_at__lte=now)
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
-        .exclude(Exists(held))
         .exclude(Exists(rendering))
     )
 

@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from recordings import services
 from recordings.forms import EditForm
@@ -91,7 +91,7 @@ def replay_played(request, recording_id):
     return HttpResponse(status=204)
 
 
-@require_GET
+@require_safe
 @room_errors
 def replay_audio(request, recording_id, fmt):
     recording = services.access_replay(request.user, recording_id)
@@ -102,7 +102,7 @@ def replay_audio(request, recording_id, fmt):
 
 
 @login_required
-@require_GET
+@require_safe
 @room_errors
 def render_audio(request, recording_id, render_id, fmt):
     """Any render of a recording (the editor plays the original) for the host and staff."""
@@ -203,7 +203,7 @@ recording_delete = post_action(services.do_delete_recording, "The recording was 
 
 
 @login_required
-@require_GET
+@require_safe
 @room_errors
 def recording_download(request, recording_id, fmt):
     """The host and staff download the current version (M4A or MP3) or the transcript."""

@@ -5,6 +5,7 @@ calls one service; the services check roles. Deltas reach the socket through the
 """
 
 import json
+import logging
 import time
 
 from channels.db import database_sync_to_async
@@ -13,6 +14,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from rooms.errors import InvalidRequest, NotAllowed, RoomError
+from rooms.events import encode
 from rooms.hub import get_hub
 from rooms.media.nodes import access_engine_channel
 from rooms.services import presence, recording, stage
@@ -26,6 +28,15 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_FORBIDDEN = 4403
 CLOSE_ENDED = 4410
 CLOSE_TOO_BIG = 1009
+CLOSE_SERVER_ERROR = 1011
+
+log = logging.getLogger(__name__)
+
+BAD_TEXT = InvalidRequest(
+    "Text must be valid Unicode: a lone surrogate (\\ud800 to \\udfff without its pair) is not allowed.",
+    code="bad_text",
+)
+SERVER_ERROR = RoomError("Something went wrong on the server; try again.", code="server_error")
 
 
 class RateLimit:
@@ -56,6 +67,31 @@ def _flag(message: dict, field: str) -> bool:
     return value
 
 
+def _has_lone_surrogate(text_data: str, message) -> bool:
+    """Whether any string of the message, key or value, holds half of a surrogate pair.
+
+    JSON lets a client write one as an escape ("\\ud800"); Python decodes it into a str that
+    cannot be encoded to UTF-8, so every echo of it (a `ref`, an unknown type) would crash the
+    server's write. Walked with a stack, not recursion: the parser accepts nesting almost as
+    deep as the recursion limit."""
+    if text_data.isascii() and "\\u" not in text_data:
+        return False  # the hot path: such text cannot hold one
+    stack = [message]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
+
+
 def _user_id(message: dict) -> int:
     value = message.get("user_id")
     if not isinstance(value, int) or isinstance(value, bool) or value not in USER_ID_RANGE:
@@ -66,12 +102,39 @@ def _user_id(message: dict) -> int:
 class RoomConsumer(AsyncWebsocketConsumer):
     # No channel per socket: the process hub holds the one subscription per space.
     channel_layer_alias = "per-socket-channels-disabled"
+    # Counted in the room (presence, the hub): from do_connect until _leave.
+    joined = False
+    # Nothing more can be written: the client went away, or we closed the socket.
+    closed = False
+
+    async def __call__(self, scope, receive, send):
+        space_id = scope["url_route"]["kwargs"]["space_id"]
+
+        async def send_to_client(message):
+            if self.closed:
+                return
+            try:
+                await send(message)
+            except OSError:
+                # The client went away (uvicorn's ClientDisconnected, a reset connection):
+                # nothing is wrong here, and the server delivers the disconnect next.
+                log.debug("the client of a socket in space %s went away during a write", space_id)
+                self.closed = True
+                return
+            if message["type"] == "websocket.close":
+                self.closed = True
+
+        # Whatever ends this socket, an exception included, it leaves the room: otherwise its
+        # presence, its place in the listener count and its hub membership would stay for good.
+        try:
+            await super().__call__(scope, receive, send_to_client)
+        finally:
+            await self._leave()
 
     async def connect(self):
         self.space_id = self.scope["url_route"]["kwargs"]["space_id"]
         self.user = self.scope["user"]
         self.user_id = self.user.pk if self.user.is_authenticated else None
-        self.joined = False
         self.backlog: list | None = None
         self.hub = get_hub()
         limits = settings.ROUNDTABLE
@@ -79,11 +142,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.hand_limit = RateLimit(limits["HAND_RAISES_PER_MINUTE"] / 60, 3)
         await self.accept()
         try:
-            space, me, arrived = await database_sync_to_async(presence.do_connect)(self.space_id, self.user)
+            await self._join()
         except RoomError as error:
             await self.send_error(error)
             await self.close(code=_close_code_for(error))
-            return
+        except Exception:
+            # A fault of ours (say, while building the snapshot): uncount the socket now, and
+            # close with 1011 so that the client reconnects.
+            log.exception("could not open a socket in space %s", self.space_id)
+            await self._leave()
+            await self.send_error(SERVER_ERROR)
+            await self.close(code=CLOSE_SERVER_ERROR)
+
+    async def _join(self):
+        space, me, arrived = await database_sync_to_async(presence.do_connect)(self.space_id, self.user)
         self.joined = True
         # Reactions are the hot path: the socket tracks liveness from events, with no query.
         self.live = space.is_live
@@ -92,7 +164,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.backlog = []
         await self.hub.join(self.space_id, self)
         snapshot = await database_sync_to_async(room_snapshot)(space, me)
-        await self.send(text_data=json.dumps(snapshot, ensure_ascii=False))
+        await self.send(text_data=encode(snapshot))
         while self.backlog:
             await self._write(*self.backlog.pop(0))
         self.backlog = None
@@ -100,11 +172,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.hub.note_joined(self.space_id, participant_data(me) if me else None)
 
     async def disconnect(self, code):
+        await self._leave()
+
+    async def _leave(self) -> None:
+        """Uncount the socket, once. The hub first, so no event is written to it meanwhile."""
         if not self.joined:
             return
         self.joined = False
         await self.hub.leave(self.space_id, self)
-        await database_sync_to_async(presence.do_disconnect)(self.space_id, self.user)
+        try:
+            await database_sync_to_async(presence.do_disconnect)(self.space_id, self.user)
+        except Exception:
+            log.exception("could not uncount a socket of space %s", self.space_id)
+            return
         if self.user_id:
             self.hub.expire_later(self.space_id, self.user_id)
         else:
@@ -112,6 +192,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def push(self, text: str, event: str | None) -> None:
         """Called by the hub for each event of this space."""
+        if self.closed:
+            return
         if self.backlog is not None:  # the snapshot is not out yet
             self.backlog.append((text, event))
             return
@@ -131,7 +213,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if bytes_data is not None:
             await self.send_error(InvalidRequest("Send JSON text frames.", code="binary_frame"))
             return
-        if len(text_data.encode()) > settings.ROUNDTABLE["MAX_FRAME_BYTES"]:
+        # surrogatepass: a lone surrogate is measured here and refused below, not a crash.
+        if len(text_data.encode("utf-8", "surrogatepass")) > settings.ROUNDTABLE["MAX_FRAME_BYTES"]:
             await self.send_error(InvalidRequest("Message too large.", code="too_large"))
             await self.close(code=CLOSE_TOO_BIG)
             return
@@ -139,6 +222,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             message = json.loads(text_data)
         except (ValueError, RecursionError):  # deep nesting fits in a small frame
             await self.send_error(InvalidRequest("Messages must be JSON.", code="bad_json"))
+            return
+        if _has_lone_surrogate(text_data, message):
+            await self.send_error(BAD_TEXT)
             return
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self.send_error(InvalidRequest("Each message is an object with a `type`.", code="bad_message"))
@@ -160,11 +246,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
         except RoomError as error:
             await self.send_error(error, ref)
             return
+        except Exception:
+            # A fault of ours: the sender hears of it and the socket carries on. The services
+            # change the database in one transaction, so nothing was half done.
+            log.exception("room message %r failed in space %s", message["type"], self.space_id)
+            await self.send_error(SERVER_ERROR, ref)
+            return
         if ref is not None:
             await self.send_json({"type": "ack", "ref": ref})
 
     async def send_json(self, data: dict) -> None:
-        await self.send(text_data=json.dumps(data, ensure_ascii=False))
+        await self.send(text_data=encode(data))
 
     async def send_error(self, error: RoomError, ref=None) -> None:
         data = {"type": "error", "code": error.code, "message": error.message}
@@ -272,11 +364,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
 
     async def on_media_leave(self, message):
-        self._need_login()
-        channel = await self._engine_channel()
-        await get_channel_layer().send(
-            channel, {"type": "media.leave", "space_id": self.space_id, "user_id": self.user_id}
-        )
+        await self._call(stage.do_stop_audio)
 
     async def _engine_channel(self) -> str:
         if settings.MEDIA_ENGINE["MODE"] == "embedded":

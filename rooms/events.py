@@ -21,7 +21,16 @@ def space_group(space_id: int) -> str:
 
 
 def encode(event: dict) -> str:
-    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+    """The JSON text of an event, always encodable as UTF-8 (every text frame must be)."""
+    text = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            # A lone surrogate would make the server's write raise and kill the socket;
+            # escaped (\ud800) it is the same JSON, and the rest comes escaped along with it.
+            return json.dumps(event, separators=(",", ":"))
+    return text
 
 
 def layer_message(space_id: int, event: dict, to_user: int | None = None) -> dict:

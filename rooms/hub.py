@@ -77,6 +77,18 @@ class Hub:
         await self._subscribe(space_id)
 
     async def leave(self, space_id: int, socket) -> None:
+        if space_id not in self.sockets and space_id not in self.subscribed:
+            return
+        self._forget(space_id, socket)
+        try:
+            await self._subscribe(space_id)
+        except Exception:
+            # A leaving socket must not fail its disconnect over the layer: the membership
+            # stays and expires with the group, and the next join or leave retries it.
+            log.exception("could not update the subscription of space %s", space_id)
+
+    def _forget(self, space_id: int, socket) -> None:
+        """Stop writing to `socket`; the group membership follows in _subscribe."""
         local = self.sockets.get(space_id)
         if local is None:
             return
@@ -90,12 +102,6 @@ class Hub:
         if not local:
             del self.sockets[space_id]
             self.fanout_seconds.pop(space_id, None)
-        try:
-            await self._subscribe(space_id)
-        except Exception:
-            # A leaving socket must not fail its disconnect over the layer: the membership
-            # stays and expires with the group, and the next join or leave retries it.
-            log.exception("could not update the subscription of space %s", space_id)
 
     async def _subscribe(self, space_id: int) -> None:
         """Bring the group membership in line with whether any socket is here.
@@ -126,7 +132,10 @@ class Hub:
             try:
                 await socket.push(text, event)
             except Exception:
-                log.exception("could not write to a socket of space %s", space_id)
+                # Sockets take a closed connection quietly, so this is a fault: log it once,
+                # not at every event to come. The socket's disconnect still unsubscribes.
+                log.exception("could not write to a socket of space %s; it gets no more events", space_id)
+                self._forget(space_id, socket)
         if to_user is None:
             self.fanout_seconds[space_id] = time.monotonic() - started
 

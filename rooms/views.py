@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from recordings.models import Recording
 from rooms.consumers import REACTIONS
 from rooms.errors import RoomError
 from rooms.forms import SignupForm, SpaceForm
@@ -72,11 +71,10 @@ def home(request):
     reminded = set()
     if request.user.is_authenticated:
         reminded = set(Reminder.objects.filter(user=request.user).values_list("space_id", flat=True))
-    replays = Recording.objects.published().select_related("space__host", "current").order_by("-published_at")[:6]
     return render(
         request,
         "rooms/home.html",
-        {"live": live[:30], "upcoming": upcoming[:12], "replays": replays, "reminded": reminded},
+        {"live": live[:30], "upcoming": upcoming[:12], "reminded": reminded},
     )
 
 
@@ -196,17 +194,6 @@ def profile(request, username):
             "past": [s for s in hosted if s.state == Space.State.ENDED][:20],
             "following": following,
             "follower_count": Follow.objects.filter(host=person).count(),
-            "replays": Recording.objects.published()
-            .filter(space__host=person)
-            .select_related("space__host", "current")
-            .order_by("-published_at")[:20],
-            "own_recordings": Recording.objects.filter(
-                space__host=person, published_at__isnull=True, deleted_at__isnull=True, expired_at__isnull=True
-            )
-            .select_related("space", "current")
-            .order_by("-created_at")[:20]
-            if request.user == person
-            else [],
         },
     )
 

@@ -1,21 +1,24 @@
 """The live program for listeners: the HLS playlist and segments the media engine writes."""
 
 from django.http import Http404, HttpResponseForbidden
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from rooms.media import files
 from rooms.media.program import program_prefix
 from rooms.models import Participant, Space
 
 
-@require_GET
+@require_safe  # GET and HEAD: players and podcast apps ask HEAD first
 def live_media(request, space_id, name):
     """Anyone may listen to a live space, guests included; people removed from it may not.
 
     The URL pattern admits only `live.m3u8` and `seg_NNNNNN.ts`, so no other path of the
     storage can be reached through it."""
     space = Space.objects.filter(pk=space_id).only("state").first()
-    if space is None or space.state not in (Space.State.LIVE, Space.State.ENDED):
+    # Only while live: after the end the same files are the space's moderation copy (every
+    # voice, opted out or not, recorded or not), which staff reach through moderation review
+    # and the host through the recording's own rules, never through these public URLs.
+    if space is None or space.state != Space.State.LIVE:
         raise Http404("No live audio for this space.")
     if (
         request.user.is_authenticated

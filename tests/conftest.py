@@ -6,12 +6,26 @@ from types import SimpleNamespace
 
 import pytest
 from channels.layers import channel_layers
+from django.conf import settings as django_settings
 from django.contrib.auth.models import AnonymousUser
 
 from rooms.models import Participant
 from tests.factories import ParticipantFactory, SpaceFactory, UserFactory
 
 Role = Participant.Role
+
+# The servers, workers and engines the tests start get this run's generated key (the site
+# refuses to start without one), and they serve plain HTTP on 127.0.0.1 as scripts/run does.
+os.environ.setdefault("DJANGO_SECRET_KEY", django_settings.SECRET_KEY)
+os.environ.setdefault("DJANGO_HTTPS", "0")
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    """The test client speaks plain HTTP too: no redirect to https, cookies sent back."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import json_script
 from django.utils.timesince import timesince
 
+from recordings.models import Recording
 from recordings.timeline import fmt
 
 register = template.Library()
@@ -31,7 +32,6 @@ def peaks_script(render):
 def space_recording(context, space):
     """The recording of an ended space as its page may show it: published ones to everyone,
     the rest to the host and staff only; None otherwise."""
-    from recordings.models import Recording
     from recordings.services import may_play
 
     recording = Recording.objects.filter(space=space).select_related("current", "space").first()
@@ -46,3 +46,34 @@ def ago(when) -> str:
     if timezone.now() - when < timedelta(minutes=1):
         return "just now"
     return f"{timesince(when)} ago"
+
+
+# The rooms pages (home, profile) show replays without rooms importing recordings: the
+# templates ask for them here.
+@register.simple_tag
+def recent_replays(count=6):
+    return Recording.objects.published().select_related("space__host", "current").order_by("-published_at")[:count]
+
+
+@register.simple_tag
+def host_replays(person, count=20):
+    return (
+        Recording.objects.published()
+        .filter(space__host=person)
+        .select_related("space__host", "current")
+        .order_by("-published_at")[:count]
+    )
+
+
+@register.simple_tag(takes_context=True)
+def unpublished_recordings(context, person, count=20):
+    """The host's own recordings not published yet: shown to that host only."""
+    if context["request"].user != person:
+        return []
+    return (
+        Recording.objects.filter(
+            space__host=person, published_at__isnull=True, deleted_at__isnull=True, expired_at__isnull=True
+        )
+        .select_related("space", "current")
+        .order_by("-created_at")[:count]
+    )

@@ -1,12 +1,11 @@
 """The media engine: a consumer on the channel layer that owns the live sessions of the
 spaces assigned to it.
 
-It listens on its own channel for `media.offer` / `media.leave` from room sockets, and joins
-each of its spaces' groups, so that mute, role and end-of-space events reach it exactly as
-they reach the people in the room (the services stay unaware of the engine)."""
+It listens on its own channel for `media.offer` from room sockets, and joins each of its
+spaces' engine groups, where the services send typed commands (rooms/media/commands.py: mute,
+drop, end) after their changes commit. It never reads the events sent to browsers."""
 
 import asyncio
-import json
 import logging
 import os
 import socket
@@ -17,6 +16,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from rooms.events import layer_message, receive_forever, space_group
+from rooms.media import commands
 from rooms.media.ice import limit_host_addresses
 from rooms.media.nodes import do_heartbeat, do_register_node, do_retire_node
 from rooms.media.peers import BadOffer
@@ -75,12 +75,8 @@ class MediaEngine:
         if kind == "media.offer":
             # ICE gathering takes a moment: never hold up other spaces' messages for it.
             asyncio.ensure_future(self._offer(message))
-        elif kind == "media.leave":
-            session = self.sessions.get(message["space_id"])
-            if session:
-                await session.drop(message["user_id"])
-        elif kind == "room.event":
-            await self._room_event(message)
+        elif kind == commands.MESSAGE_TYPE:
+            await self._command(message["space_id"], commands.from_message(message))
 
     async def _offer(self, message: dict) -> None:
         space_id, user_id = message["space_id"], message["user_id"]
@@ -114,7 +110,7 @@ class MediaEngine:
             session = None
             if origin is not None:
                 session = self.sessions[space_id] = SpaceSession(space_id, origin, self.executor)
-                await self.layer.group_add(space_group(space_id), self.channel)
+                await self.layer.group_add(commands.engine_group(space_id), self.channel)
             future.set_result(session)
             return session
         except Exception as error:
@@ -127,25 +123,20 @@ class MediaEngine:
         session = self.sessions.pop(space_id, None)
         if session is None:
             return None
-        await self.layer.group_discard(space_group(space_id), self.channel)
+        await self.layer.group_discard(commands.engine_group(space_id), self.channel)
         return await session.close()
 
-    async def _room_event(self, message: dict) -> None:
-        space_id = message.get("space_id")
-        session = self.sessions.get(space_id)
-        if session is None or message.get("event") not in ("participant.updated", "participant.left", "space.ended"):
-            return
-        event = json.loads(message["text"])
-        if event["type"] == "space.ended":
+    async def _command(self, space_id: int, command) -> None:
+        if isinstance(command, commands.End):
             await self._end(space_id)
-        elif event["type"] == "participant.left":
-            await session.drop(event["user_id"])
-        else:
-            person = event["participant"]
-            if person["role"] == "listener" or not person["present"]:
-                await session.drop(person["user_id"])
-            else:
-                session.set_muted(person["user_id"], person["muted"])
+            return
+        session = self.sessions.get(space_id)
+        if session is None:
+            return
+        if isinstance(command, commands.Drop):
+            await session.drop(command.user_id)
+        elif isinstance(command, commands.Mute):
+            session.set_muted(command.user_id, command.muted)
 
     async def _tell(self, space_id: int, user_id: int, event: dict) -> None:
         await self.layer.group_send(space_group(space_id), layer_message(space_id, event, to_user=user_id))

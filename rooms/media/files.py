@@ -2,12 +2,14 @@
 bytes come from local disk (with HTTP ranges, so players can seek) or, on S3, from a
 short-lived signed URL, so the bucket or CDN serves them."""
 
+import asyncio
 import os
 import re
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.core.handlers.asgi import ASGIRequest
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 
 CONTENT_TYPES = {
     "m4a": "audio/mp4",
@@ -50,21 +52,32 @@ def serve(request, name: str, *, download_as: str | None = None, public: bool = 
 
 
 def _ranged(request, path: str, size: int, content_type: str):
+    """The whole file (200) or the one range asked for (206); a HEAD gets the same headers and
+    no body. Several ranges in one header get the whole file, which HTTP allows."""
     match = RANGE.match(request.headers.get("Range", "").strip())
-    if not match or not (match[1] or match[2]):
-        return FileResponse(open(path, "rb"), content_type=content_type)
-    if match[1]:
-        start = int(match[1])
-        end = min(int(match[2]), size - 1) if match[2] else size - 1
-    else:  # the last N bytes
-        start, end = max(0, size - int(match[2])), size - 1
-    if start >= size or start > end:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
-    response = StreamingHttpResponse(_read(path, start, end - start + 1), status=206, content_type=content_type)
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Length"] = str(end - start + 1)
+    start, end, status = 0, size - 1, 200
+    if match and (match[1] or match[2]):
+        status = 206
+        if match[1]:
+            start = int(match[1])
+            end = min(int(match[2]), size - 1) if match[2] else size - 1
+        else:  # the last N bytes
+            start = max(0, size - int(match[2]))
+        if start >= size or start > end:
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+    length = end - start + 1
+    if request.method == "HEAD":
+        response = HttpResponse(status=status, content_type=content_type)
+    else:
+        # Under ASGI a sync iterator makes Django warn and read the whole file into memory
+        # before sending it, so the ASGI handler gets chunks it can await.
+        chunks = _read_async if isinstance(request, ASGIRequest) else _read
+        response = StreamingHttpResponse(chunks(path, start, length), status=status, content_type=content_type)
+    response["Content-Length"] = str(length)
+    if status == 206:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
     return response
 
 
@@ -77,3 +90,14 @@ def _read(path: str, start: int, length: int):
                 break
             length -= len(data)
             yield data
+
+
+async def _read_async(path: str, start: int, length: int):
+    # Each read in a thread: the event loop also carries the room sockets and, embedded, the
+    # media engine.
+    chunks = _read(path, start, length)
+    try:
+        while (data := await asyncio.to_thread(next, chunks, None)) is not None:
+            yield data
+    finally:
+        chunks.close()

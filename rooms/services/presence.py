@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from rooms.errors import Conflict, NotAllowed, NotFound
 from rooms.events import send_space_event
+from rooms.media.commands import Drop, send_command
 from rooms.models import Participant, Space
 from rooms.services.roles import limit
 
@@ -77,6 +78,8 @@ def do_expire_presence(space_id, user_id) -> Participant | None:
         ).update(present=False, hand_raised_at=None, invited_by=None)
         if not gone:
             return None
+        # Out of the mix now: the room hears of it in the next batch, the engine must not wait.
+        send_command(space_id, Drop(user_id, "left"))
         participant = Participant.objects.select_related("user").get(space_id=space_id, user_id=user_id)
         if participant.role == Role.SPEAKER:
             # Speakers who leave come back as listeners; host and co-hosts keep their role.

@@ -3,14 +3,15 @@ voice out of the published recording. The engine always captures everything (the
 copy); these only mark which spans of the space's clock the published recording covers."""
 
 from django.db import transaction
+from django.utils import timezone
 
-from recordings.spans import close_span, open_span
 from rooms.errors import Conflict
 from rooms.events import send_space_event
 from rooms.models import Participant, Space
 from rooms.services.roles import access_participant
 from rooms.services.spaces import access_hosted_space
 from rooms.services.stage import announce, lock_live_space
+from rooms.signals import recording_switched
 
 
 @transaction.atomic
@@ -24,10 +25,7 @@ def do_set_recording(user, space_id, on: bool) -> Space:
     space.recording = on
     space.record = space.record or on  # a space recorded at any point is shown as recorded
     space.save(update_fields=["recording", "record"])
-    if on:
-        open_span(space)
-    else:
-        close_span(space)
+    recording_switched.send(sender=Space, space=space, on=on, at=timezone.now())
     send_space_event(space.pk, {"type": "space.recording", "recording": on})
     return space
 

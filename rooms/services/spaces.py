@@ -5,13 +5,13 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from recordings.services import space_ended
-from recordings.spans import open_span
 from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from rooms.events import send_space_event
+from rooms.media.commands import End, send_command
 from rooms.models import Follow, Participant, Reminder, Space, Topic
 from rooms.services.roles import limit
 from rooms.services.snapshot import space_data
+from rooms.signals import space_ended, space_started
 
 State = Space.State
 
@@ -105,8 +105,7 @@ def do_create_space(
 def _after_start(space: Space) -> None:
     from rooms.tasks import notify_space_started
 
-    if space.recording:
-        open_span(space, space.started_at)
+    space_started.send(sender=Space, space=space)
     transaction.on_commit(lambda: notify_space_started.delay(space.pk))
 
 
@@ -125,15 +124,21 @@ def do_start_space(user, space_id) -> Space:
     return space
 
 
-def _finish(space: Space, state: str, reason: str) -> None:
-    space.state = state
-    space.ended_at = timezone.now()
-    space.recording = False
-    space.save(update_fields=["state", "ended_at", "recording"])
-    if state == State.ENDED:
-        space_ended(space)
+def _close(space_id, *, from_state: str, to_state: str, reason: str) -> Space | None:
+    """The one way a space closes (host, staff or a beat job): a conditional update, so two
+    closers racing never both close it. None when the space was no longer in `from_state`."""
+    claimed = Space.objects.filter(pk=space_id, state=from_state).update(
+        state=to_state, ended_at=timezone.now(), recording=False
+    )
+    if not claimed:
+        return None
+    space = Space.objects.get(pk=space_id)
+    if to_state == State.ENDED:
+        space_ended.send(sender=Space, space=space)
     space.participants.filter(present=True).update(hand_raised_at=None, invited_by=None)
     send_space_event(space.pk, {"type": "space.ended", "reason": reason, "space": space_data(space)})
+    send_command(space.pk, End())
+    return space
 
 
 @transaction.atomic
@@ -148,8 +153,7 @@ def do_end_space(user, space_id, *, reason: str = "host") -> Space:
         space = access_hosted_space(user, space_id, lock=True)
     if space.state != State.LIVE:
         raise Conflict("The space is not live.", code="not_live")
-    _finish(space, State.ENDED, reason)
-    return space
+    return _close(space.pk, from_state=State.LIVE, to_state=State.ENDED, reason=reason)
 
 
 @transaction.atomic
@@ -157,22 +161,13 @@ def do_cancel_space(user, space_id) -> Space:
     space = access_hosted_space(user, space_id, lock=True)
     if space.state != State.SCHEDULED:
         raise Conflict("Only a scheduled space can be cancelled.", code="not_scheduled")
-    _finish(space, State.CANCELLED, "cancelled")
-    return space
+    return _close(space.pk, from_state=State.SCHEDULED, to_state=State.CANCELLED, reason="cancelled")
 
 
 def do_close_space_by_job(space_id, *, from_state: str, to_state: str, reason: str) -> bool:
-    """Beat jobs close a space with a conditional update, so two workers never both do it."""
+    """Beat jobs (no-show, empty space) close a space the same way the host does."""
     with transaction.atomic():
-        claimed = Space.objects.filter(pk=space_id, state=from_state).update(
-            state=to_state, ended_at=timezone.now(), recording=False
-        )
-        if claimed:
-            space = Space.objects.get(pk=space_id)
-            if to_state == State.ENDED:
-                space_ended(space)
-            send_space_event(space.pk, {"type": "space.ended", "reason": reason, "space": space_data(space)})
-    return bool(claimed)
+        return _close(space_id, from_state=from_state, to_state=to_state, reason=reason) is not None
 
 
 def do_set_reminder(user, space_id, on: bool) -> bool:

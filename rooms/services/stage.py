@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from rooms.events import send_space_event
+from rooms.media.commands import Drop, send_command, stage_command
 from rooms.models import Participant, Space
 from rooms.services.roles import access_participant, access_target, check_live, check_moderates, limit
 from rooms.services.snapshot import participant_data
@@ -43,9 +44,19 @@ def announce(p: Participant) -> None:
     send_space_event(p.space_id, {"type": "participant.updated", "participant": participant_data(p)})
 
 
+# A change to any of these may change what the engine mixes of that person.
+ENGINE_FIELDS = {"role", "muted", "present", "removed"}
+
+
+def tell_engine(p: Participant) -> None:
+    send_command(p.space_id, stage_command(p))
+
+
 def _save(p: Participant, *fields: str) -> Participant:
     p.save(update_fields=list(fields))
     announce(p)
+    if ENGINE_FIELDS.intersection(fields):
+        tell_engine(p)
     return p
 
 
@@ -233,6 +244,7 @@ def do_mute_all(user, space_id) -> int:
     Participant.objects.bulk_update(targets, ["muted", "muted_by_moderator"])
     for target in targets:
         announce(target)
+        tell_engine(target)
     return len(targets)
 
 
@@ -262,6 +274,7 @@ def do_remove(user, space_id, target_id) -> Participant:
     )
     send_space_event(space.pk, {"type": "participant.left", "user_id": target.user_id, "reason": "removed"})
     send_space_event(space.pk, {"type": "removed", "space_id": space.pk}, to_user=target.user_id)
+    tell_engine(target)
     return target
 
 
@@ -272,4 +285,14 @@ def access_microphone(user, space_id) -> Participant:
         me = access_participant(space, user)
     if not me.on_stage:
         raise NotAllowed("Only people on stage can send audio.", code="not_on_stage")
+    return me
+
+
+@transaction.atomic
+def do_stop_audio(user, space_id) -> Participant:
+    """The page closed its audio connection: the engine drops it. Checked like every other
+    message, so it neither starts an engine nor assigns one for a space that is not live."""
+    space = lock_live_space(space_id)
+    me = access_participant(space, user)
+    send_command(space.pk, Drop(me.user_id, "stopped"))
     return me

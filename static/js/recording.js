@@ -8,6 +8,8 @@ const page = document.querySelector("[data-recording]");
 if (["queued", "running"].includes(page.dataset.latestState)) {
   const bar = page.querySelector("[data-progress-bar]");
   const text = page.querySelector("[data-progress-text]");
+  // Set here, not in a style attribute, which the Content-Security-Policy forbids.
+  bar.style.width = `${bar.parentElement.getAttribute("aria-valuenow")}%`;
   const poll = async () => {
     try {
       const response = await fetch(page.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });

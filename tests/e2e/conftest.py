@@ -108,10 +108,21 @@ def browser(monkeypatch, browser_args):
             browser.close()
 
 
+CSP_VIOLATION = "Content Security Policy"
+
+
 @pytest.fixture
 def page_as(browser, site):
-    """page_as(user or None, phone=False) -> a Playwright page logged in as that user."""
+    """page_as(user or None, phone=False) -> a Playwright page logged in as that user.
+
+    Every page is watched for Content-Security-Policy violations (Chromium reports each one
+    on the console): the test fails on any, as something on the page was blocked."""
     contexts = []
+    violations = []
+
+    def watch(message):
+        if CSP_VIOLATION in message.text:
+            violations.append(f"{message.location.get('url')}: {message.text}")
 
     def make(user=None, phone=False):
         options = (
@@ -134,11 +145,14 @@ def page_as(browser, site):
                 ]
             )
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", watch)
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 def shoot(page, name: str) -> None:

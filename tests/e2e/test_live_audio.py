@@ -63,7 +63,7 @@ def test_it_carries_a_speakers_voice_to_a_guest_listener(page_as, media_root):
     guest_page = page_as(None)
     guest_page.goto(f"/spaces/{space.pk}/")
     guest_page.click("#btn-listen")
-    guest_page.wait_for_function("document.getElementById('program-audio').currentTime > 2", timeout=30_000)
+    guest_page.wait_for_function("() => document.getElementById('program-audio').currentTime > 2", timeout=30_000)
     level = guest_page.evaluate(
         """() => new Promise((resolve) => {
           const audio = document.getElementById("program-audio");

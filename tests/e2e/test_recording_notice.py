@@ -170,7 +170,7 @@ def test_it_tells_someone_brought_up_before_their_microphone_opens_and_lets_them
     expect(dialog).to_be_hidden()
     # Hosts see who is left out of the replay.
     expect(host_page.locator("#stage .person", has_text="lena").locator(".badge-optout")).to_have_text("Not in replay")
-    page.wait_for_function("window.__micRequests > 0")
+    page.wait_for_function("() => window.__micRequests > 0")
     assert Participant.objects.get(space=space, user=lena).recording_opt_out is True
     expect(page.locator("#btn-optout")).to_have_text("Put my voice back in the replay")
     shoot(host_page, "recording-optout-badge-desktop")
@@ -207,5 +207,5 @@ def test_it_tells_an_invited_listener_on_a_phone_before_their_microphone_opens(p
     dialog.get_by_role("button", name="Open my microphone").click()
 
     expect(dialog).to_be_hidden()
-    page.wait_for_function("window.__micRequests > 0")
+    page.wait_for_function("() => window.__micRequests > 0")
     assert Participant.objects.get(space=space, user=raj).recording_opt_out is False

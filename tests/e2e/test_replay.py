@@ -100,14 +100,14 @@ def test_the_host_edits_publishes_and_a_guest_plays_the_replay(recording, page_a
     expect(guest.locator(".speaker-list")).to_contain_text("maya")
     expect(guest.locator(".speaker-list")).to_contain_text("sam")
     guest.click("[data-play]")
-    guest.wait_for_function("document.querySelector('[data-audio]').currentTime > 1.5", timeout=15_000)
+    guest.wait_for_function("() => document.querySelector('[data-audio]').currentTime > 1.5", timeout=15_000)
     expect(guest.locator(".cue.is-current")).to_have_count(1)
     shoot(guest, "replay-phone")
     # A transcript line seeks the player there.
     guest.click("text=Let's talk about release week.")
-    guest.wait_for_function("document.querySelector('[data-audio]').currentTime >= 9", timeout=5_000)
+    guest.wait_for_function("() => document.querySelector('[data-audio]').currentTime >= 9", timeout=5_000)
     # Five seconds of listening counts one play.
-    guest.wait_for_function("document.querySelector('[data-audio]').currentTime > 15", timeout=15_000)
+    guest.wait_for_function("() => document.querySelector('[data-audio]').currentTime > 15", timeout=15_000)
     deadline = time.monotonic() + 5
     while Recording.objects.get(pk=recording.pk).play_count == 0 and time.monotonic() < deadline:
         time.sleep(0.1)

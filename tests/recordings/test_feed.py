@@ -46,6 +46,7 @@ def test_the_feed_lists_only_the_hosts_published_replays_with_playable_enclosure
     assert channel.findtext("title") == "hana on Roundtable"
     assert channel.findtext(f"{ITUNES}author") == "hana"
     assert channel.findtext("link").endswith(reverse("profile", args=["hana"]))
+    assert channel.findtext("language") == "en-us"
 
     [item] = channel.findall("item")
     assert item.findtext("title") == "Founders talk"
@@ -69,3 +70,17 @@ def test_an_unknown_host_has_no_feed_and_a_host_without_replays_an_empty_one(cli
 def test_the_profile_offers_the_feed_once_there_are_replays(client, people, episodes):
     page = client.get(reverse("profile", args=["hana"])).content.decode()
     assert 'type="application/rss+xml"' in page and reverse("podcast", args=["hana"]) in page
+
+
+def test_podcast_apps_can_ask_head_and_ranges_of_the_enclosure(client, people, episodes):
+    """Podcast apps send HEAD for the size and type before they download, then ranges."""
+    url = reverse("replay_audio", args=[episodes[0].pk, "mp3"])
+    size = episodes[0].current.mp3_bytes
+
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head["Content-Type"] == "audio/mpeg" and head["Content-Length"] == str(size)
+    assert head["Accept-Ranges"] == "bytes"
+    part = client.head(url, HTTP_RANGE="bytes=0-99")
+    assert part.status_code == 206 and part["Content-Range"] == f"bytes 0-99/{size}"
+    assert part["Content-Length"] == "100" and part.content == b""

@@ -292,3 +292,28 @@ def test_only_the_host_publishes_or_discards_a_pending_edit(client, people, publ
         use = client.post(reverse("recording_use", args=[published.pk]), {"render": edit.pk})
         assert use.status_code == expected
         assert Recording.objects.get(pk=published.pk).current_id == published.original_id
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("replay_audio", ["m4a"]),
+        ("render_audio", ["render", "mp3"]),
+        ("recording_download", ["mp3"]),
+        ("recording_download", ["vtt"]),
+    ],
+)
+def test_every_audio_and_transcript_file_answers_head(client, people, published, name, args):
+    """HEAD gets what GET would say about the file, without the bytes, and ranges work."""
+    client.force_login(people.host)
+    name_vtt = storage.put(f"recordings/{published.pk}/transcript.vtt", b"WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n")
+    Recording.objects.filter(pk=published.pk).update(transcript=name_vtt)
+    args = [published.current.pk if a == "render" else a for a in args]
+    url = reverse(name, args=[published.pk, *args])
+    whole = b"".join(client.get(url).streaming_content)
+
+    head = client.head(url)
+    part = client.head(url, HTTP_RANGE="bytes=10-19")
+
+    assert head.status_code == 200 and head.content == b"" and head["Content-Length"] == str(len(whole))
+    assert part.status_code == 206 and part["Content-Range"] == f"bytes 10-19/{len(whole)}"

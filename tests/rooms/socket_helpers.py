@@ -8,12 +8,17 @@ the unrelated ones (mostly `batch` events, whose timing the tests never depend o
 import asyncio
 import json
 from collections.abc import Callable
+from socket import create_server
 
 import pytest
+import uvicorn
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from uvicorn.protocols.utils import ClientDisconnected
+from websockets import ConnectionClosed
+from websockets.asyncio.client import connect as websocket_connect
 
 from config.asgi import application
 from rooms.events import layer_message, space_group
@@ -103,6 +108,10 @@ class RoomSocket:
             return None
         assert output["type"] == "websocket.send", output
         assert "text" in output, f"{self.name}: expected a text frame, got {output!r}"
+        try:  # the communicator hands text over as it is; a real server must encode it to UTF-8
+            output["text"].encode()
+        except UnicodeEncodeError:
+            raise AssertionError(f"{self.name}: the server sent text no server can encode: {output!r}") from None
         message = json.loads(output["text"])
         self.seen.append(message)
         self.inbox.append(message)
@@ -192,36 +201,74 @@ class RoomSocket:
         await self.communicator.disconnect(timeout=TIMEOUT)
 
 
-class Sockets:
-    """Opens room sockets for a test and disconnects all of them at the end."""
+class Droppable:
+    """The application behind a client that can vanish: after `drop()` every write to the
+    socket raises what uvicorn raises for a client that has gone (ClientDisconnected)."""
+
+    def __init__(self):
+        self.dropped = False
+
+    def drop(self) -> None:
+        self.dropped = True
+
+    async def __call__(self, scope, receive, send):
+        async def send_to_client(message):
+            if self.dropped:
+                raise ClientDisconnected()
+            await send(message)
+
+        await application(scope, receive, send_to_client)
+
+
+def label(user, name: str | None) -> str:
+    return name or (user.username if user is not None and user.is_authenticated else "guest")
+
+
+class Opener:
+    """What opening sockets for a test needs: a session cookie per user, made once."""
 
     def __init__(self):
         self.opened: list[RoomSocket] = []
-        self.communicators: list[WebsocketCommunicator] = []
         self._cookies: dict[int, str] = {}
 
-    async def communicator(self, space_id, user=None, origin: bytes = ORIGIN) -> WebsocketCommunicator:
-        cookie = None
-        if user is not None and user.is_authenticated:
-            cookie = self._cookies.get(user.pk)
-            if cookie is None:
-                cookie = self._cookies[user.pk] = await session_cookie(user)
-        communicator = WebsocketCommunicator(application, space_url(space_id), headers=headers(cookie, origin))
-        self.communicators.append(communicator)
-        return communicator
+    async def cookie(self, user) -> str | None:
+        if user is None or not user.is_authenticated:
+            return None
+        if user.pk not in self._cookies:
+            self._cookies[user.pk] = await session_cookie(user)
+        return self._cookies[user.pk]
 
-    async def open(self, space_id, user=None, *, name: str | None = None, snapshot: bool = True) -> RoomSocket:
-        """Connects and (by default) reads the snapshot, which is then `socket.snapshot`."""
-        communicator = await self.communicator(space_id, user)
-        connected, _ = await communicator.connect(timeout=TIMEOUT)
-        assert connected, f"{name or user}: the socket was not accepted"
-        label = name or (user.username if user is not None and user.is_authenticated else "guest")
-        socket = RoomSocket(communicator, label)
+    async def opened_socket(self, transport, user, name: str | None, snapshot: bool) -> RoomSocket:
+        """Wraps a connected transport and (by default) reads the snapshot, then `socket.snapshot`."""
+        socket = RoomSocket(transport, label(user, name))
         self.opened.append(socket)
         if snapshot:
             socket.snapshot = await socket.next()
             assert socket.snapshot["type"] == "snapshot", socket.snapshot
         return socket
+
+
+class Sockets(Opener):
+    """Opens room sockets for a test and disconnects all of them at the end."""
+
+    def __init__(self):
+        super().__init__()
+        self.communicators: list[WebsocketCommunicator] = []
+
+    async def communicator(self, space_id, user=None, origin: bytes = ORIGIN, app=application) -> WebsocketCommunicator:
+        cookie = await self.cookie(user)
+        communicator = WebsocketCommunicator(app, space_url(space_id), headers=headers(cookie, origin))
+        self.communicators.append(communicator)
+        return communicator
+
+    async def open(
+        self, space_id, user=None, *, name: str | None = None, snapshot: bool = True, app=application
+    ) -> RoomSocket:
+        """Connects through the in-memory communicator (to `app`, by default the site's)."""
+        communicator = await self.communicator(space_id, user, app=app)
+        connected, _ = await communicator.connect(timeout=TIMEOUT)
+        assert connected, f"{label(user, name)}: the socket was not accepted"
+        return await self.opened_socket(communicator, user, name, snapshot)
 
     async def close_all(self) -> None:
         """Disconnects every socket; an app that crashed (rather than was stopped) fails the test."""
@@ -241,6 +288,84 @@ class Sockets:
                 crashes.append(error)
         if crashes:
             raise AssertionError(f"room sockets crashed: {crashes!r}") from crashes[0]
+
+
+class ServedConnection:
+    """A websockets client connection, read through the communicator methods RoomSocket uses."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    async def receive_output(self, timeout: float) -> dict:
+        try:
+            data = await asyncio.wait_for(self.connection.recv(), timeout)
+        except ConnectionClosed as closed:
+            return {"type": "websocket.close", "code": closed.rcvd.code if closed.rcvd else 1006}
+        return {"type": "websocket.send", "text" if isinstance(data, str) else "bytes": data}
+
+    async def send_to(self, text_data=None, bytes_data=None) -> None:
+        await self.connection.send(text_data if text_data is not None else bytes_data)
+
+    async def send_json_to(self, data) -> None:
+        await self.connection.send(json.dumps(data))
+
+    async def disconnect(self, timeout: float = TIMEOUT) -> None:
+        await asyncio.wait_for(self.connection.close(), timeout)
+
+    def abort(self) -> None:
+        """Drops the TCP connection with no closing handshake, as a phone losing its network does."""
+        self.connection.transport.abort()
+
+
+class Served(Opener):
+    """The site behind uvicorn, with the websocket settings of scripts/web, on a free port of
+    127.0.0.1 in the test's event loop. Unlike the communicator, it encodes each text frame
+    to UTF-8 and reports a client that has gone, as production does."""
+
+    def __init__(self):
+        super().__init__()
+        config = uvicorn.Config(
+            application,
+            ws="websockets-sansio",
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            ws_ping_interval=None,
+        )
+        config.load()
+        self.server = uvicorn.Server(config)
+        self.listener = create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+
+    async def start(self) -> None:
+        # Server.serve() would also run a main loop that only ticks; startup() returns once listening.
+        self.server.lifespan = self.server.config.lifespan_class(self.server.config)
+        await self.server.startup(sockets=[self.listener])
+
+    async def open(self, space_id, user=None, *, name: str | None = None, snapshot: bool = True) -> RoomSocket:
+        """Connects over TCP; `socket.task` is the server's task running the socket's application."""
+        cookie = await self.cookie(user)
+        running = set(self.server.server_state.tasks)
+        connection = await websocket_connect(
+            f"ws://127.0.0.1:{self.port}{space_url(space_id)}",
+            origin=ORIGIN.decode(),
+            additional_headers={"Cookie": f"sessionid={cookie}"} if cookie else {},
+            open_timeout=TIMEOUT,
+        )
+        (task,) = set(self.server.server_state.tasks) - running
+        socket = await self.opened_socket(ServedConnection(connection), user, name, snapshot)
+        socket.task = task
+        return socket
+
+    async def finished(self, sockets: list[RoomSocket], timeout: float = TIMEOUT) -> None:
+        """Waits until the server is done with each socket: its application has returned."""
+        _, pending = await asyncio.wait([s.task for s in sockets], timeout=timeout)
+        assert not pending, f"{len(pending)} of {len(sockets)} sockets still run on the server"
+
+    async def stop(self) -> None:
+        for socket in self.opened:
+            socket.communicator.abort()
+        await self.server.shutdown(sockets=[self.listener])
 
 
 async def open_people(sockets: Sockets, people, *names: str) -> dict[str, RoomSocket]:
@@ -307,6 +432,17 @@ async def space_row(space_id: int) -> Space:
 
 async def update_participant(space_id: int, user, **fields) -> None:
     await database_sync_to_async(Participant.objects.filter(space_id=space_id, user_id=user.pk).update)(**fields)
+
+
+@pytest.fixture(name="served")
+async def served_fixture():
+    """The site served by uvicorn for this test, stopped (its sockets dropped) when it ends."""
+    served = Served()
+    await served.start()
+    try:
+        yield served
+    finally:
+        await served.stop()
 
 
 @pytest.fixture(name="sockets")

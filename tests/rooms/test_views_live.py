@@ -5,7 +5,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from rooms.media.program import program_prefix
-from rooms.models import Space
+from rooms.models import Participant, Space
+from rooms.services.spaces import do_end_space
+from tests.factories import SpaceFactory
+
+PERSONAS = ["host", "cohost", "speaker", "listener", "outsider", "other_host", "staff", "guest"]
 
 PLAYLIST = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:3\n#EXT-X-MEDIA-SEQUENCE:0\n"
 
@@ -23,9 +27,15 @@ def url(space_id, name):
     return f"/spaces/{space_id}/live/{name}"
 
 
-@pytest.mark.parametrize("persona", ["host", "cohost", "speaker", "listener", "outsider", "staff", "guest"])
+def persona_user(people, persona):
+    if persona == "other_host":
+        return SpaceFactory(title="Another room").host
+    return getattr(people, persona)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
 def test_it_serves_the_playlist_and_segments_to_everyone_but_removed_people(client, program, persona):
-    user = getattr(program, persona)
+    user = persona_user(program, persona)
     if user.is_authenticated:
         client.force_login(user)
 
@@ -62,5 +72,66 @@ def test_it_has_no_live_audio_for_spaces_that_never_ran(client, program, state):
     assert client.get(url(program.space.pk, "live.m3u8")).status_code == 404
 
 
+def fetches(client, space_id):
+    """Every way a client could ask for the program: the playlist, a segment it was given, a
+    guessed next one, a byte range of it, and HEAD."""
+    return {
+        "playlist": client.get(url(space_id, "live.m3u8")),
+        "segment": client.get(url(space_id, "seg_000000.ts")),
+        "guessed segment": client.get(url(space_id, "seg_000001.ts")),
+        "range": client.get(url(space_id, "seg_000000.ts"), HTTP_RANGE="bytes=0-99"),
+        "head": client.head(url(space_id, "live.m3u8")),
+    }
+
+
+@pytest.mark.parametrize("recorded", [False, True], ids=["unrecorded", "recorded"])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_it_serves_nothing_of_an_ended_space_to_anyone(client, program, persona, recorded):
+    """After the end the files are the moderation copy: every voice, the opted-out speaker's
+    included, whether or not the host recorded. No role reaches them through the live URLs."""
+    space = program.space
+    Space.objects.filter(pk=space.pk).update(record=recorded, recording=recorded)
+    Participant.objects.filter(space=space, user=program.speaker).update(recording_opt_out=True)
+    default_storage.save(program_prefix(space.pk) + "seg_000001.ts", ContentFile(b"\x47" * 188))
+    user = persona_user(program, persona)
+    if user.is_authenticated:
+        client.force_login(user)
+    assert client.get(url(space.pk, "seg_000000.ts")).status_code == 200  # while live
+
+    do_end_space(program.host, space.pk)
+
+    statuses = {what: response.status_code for what, response in fetches(client, space.pk).items()}
+    assert statuses == dict.fromkeys(statuses, 404)
+    assert default_storage.exists(program_prefix(space.pk) + "seg_000000.ts")  # kept for moderation
+
+
+@pytest.mark.parametrize("state", [Space.State.SCHEDULED, Space.State.CANCELLED, Space.State.ENDED])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_it_serves_no_way_in_to_a_space_that_is_not_live(client, program, persona, state):
+    Space.objects.filter(pk=program.space.pk).update(state=state)
+    user = persona_user(program, persona)
+    if user.is_authenticated:
+        client.force_login(user)
+
+    statuses = {what: response.status_code for what, response in fetches(client, program.space.pk).items()}
+
+    assert statuses == dict.fromkeys(statuses, 404)
+
+
 def test_it_refuses_other_methods(client, program):
     assert client.post(url(program.space.pk, "live.m3u8")).status_code == 405
+
+
+def test_it_answers_head_with_the_headers_of_get_and_no_body(client, program):
+    playlist = client.head(url(program.space.pk, "live.m3u8"))
+    segment = client.head(url(program.space.pk, "seg_000000.ts"), HTTP_RANGE="bytes=0-99")
+
+    assert playlist.status_code == 200 and playlist.content == b""
+    assert playlist["Content-Length"] == str(len(PLAYLIST)) and playlist["Cache-Control"] == "no-cache"
+    assert segment.status_code == 206 and segment["Content-Range"] == "bytes 0-99/188"
+
+
+def test_it_refuses_head_to_removed_people_too(client, program):
+    client.force_login(program.removed)
+
+    assert client.head(url(program.space.pk, "live.m3u8")).status_code == 403
