@@ -126,6 +126,8 @@ if CHANNEL_LAYER_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# recordings.render's time limit: a long space's render gets two hours.
+LONGEST_TASK_SECONDS = 2 * 3600
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 if not CELERY_BROKER_URL:
     # kombu's filesystem transport: a broker that needs no server, for one box.
@@ -140,14 +142,23 @@ if not CELERY_BROKER_URL:
     }
     for _folder in ("queue", "control", "processed"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+else:
+    # Redis hands an unacknowledged task to another worker after this long; it must exceed the
+    # longest task (a render, plus its countdown) or a slow render would run twice at once.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": LONGEST_TASK_SECONDS + 3600}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "roundtable")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+# A task is acknowledged when it ends, and handed out again if its pool process died (OOM,
+# SIGKILL): every task is safe to run twice (claims by conditional update).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Losing the broker connection stops the running tasks: their messages are handed out again.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 
@@ -361,8 +372,11 @@ RECORDINGS = {
     "MP3_QUALITY": env_int("RECORDING_MP3_QUALITY", 7),
     "MAX_CUTS": 50,
     "RENDER_ATTEMPTS": 3,
-    # A render claimed longer ago than this is taken as abandoned (its worker died).
+    # A moderation copy claimed longer ago than this is taken as abandoned (its worker died).
     "STALE_CLAIM_MINUTES": 20,
+    # A render that has written no progress (it writes twice a second) for this long has lost
+    # its worker: the sweeper queues it again, or fails it after RENDER_ATTEMPTS.
+    "RENDER_STALE_SECONDS": env_int("RECORDING_RENDER_STALE_SECONDS", 120),
 }
 
 CELERY_BEAT_SCHEDULE = {
@@ -370,6 +384,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recordings.delete_expired_copies",
         "schedule": 15 * 60.0,
         "options": {"expires": 14 * 60},
+    },
+    "recordings.recover_stale_renders": {
+        "task": "recordings.recover_stale_renders",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     "recordings.expire_unpublished_recordings": {
         "task": "recordings.expire_unpublished_recordings",
