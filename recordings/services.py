@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from recordings import timeline
+from recordings import jobs, timeline
 from recordings.keepers import exclude_kept
 from recordings.models import ModerationCopy, Recording, Render, empty_edits
 from recordings.spans import close_span
@@ -66,8 +66,6 @@ def access_replay(user, recording_id) -> Recording:
 def space_ended(space: Space) -> None:
     """Called in the transaction that ends a live space: close the recorded span, start the
     moderation copy's retention clock, queue the original render."""
-    from recordings.tasks import delete_moderation_copy, render_recording
-
     days = settings.RECORDINGS["RETENTION_DAYS"]
     assert space.ended_at is not None  # sent only once the space has ended
     copy, _ = ModerationCopy.objects.update_or_create(
@@ -76,10 +74,10 @@ def space_ended(space: Space) -> None:
     recording = close_span(space, space.ended_at)
     if recording is not None and recording.duration_ms > 0 and recording.original_id is None:
         render = Render.objects.create(recording=recording, kind=Render.Kind.ORIGINAL)
-        transaction.on_commit(lambda: render_recording.delay(render.pk))
+        queue_render(render)
     elif days == 0:
         # Nothing to render from it: it goes as soon as the engine has let go of the files.
-        transaction.on_commit(lambda: delete_moderation_copy.apply_async((copy.pk,), countdown=60))
+        jobs.queue(jobs.DELETE_MODERATION_COPY, copy.pk, countdown=60)
 
 
 # --- edits ---------------------------------------------------------------------------
@@ -100,9 +98,7 @@ def check_tracks_kept(recording: Recording) -> None:
 
 
 def queue_render(render: Render) -> None:
-    from recordings.tasks import render_recording
-
-    transaction.on_commit(lambda: render_recording.delay(render.pk))
+    jobs.queue(jobs.RENDER, render.pk)
 
 
 @transaction.atomic
