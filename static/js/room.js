@@ -249,9 +249,11 @@ function showLevels(levels) {
   }
 }
 
-function showDelay(seconds) {
+// Listening before the space has any sound yet (or through a stall) says so, rather than nothing.
+function showDelay(seconds, waiting) {
   const el = $("behind-live");
-  el.textContent = seconds == null ? "" : seconds < 1.5 ? "Live" : `${seconds.toFixed(1)} s behind live`;
+  if (waiting) el.textContent = "Waiting for audio…";
+  else el.textContent = seconds == null ? "" : seconds < 1.5 ? "Live" : `${seconds.toFixed(1)} s behind live`;
 }
 
 function showAudioState(status) {
