@@ -42,6 +42,26 @@ def _database_env() -> dict:
     return {"DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"}
 
 
+def wait_until(condition, timeout: float, what: str) -> None:
+    """Wait for something outside any page (a server, a file, a row): `condition()` is asked
+    again as soon as it says no, until it says yes. In a page, use Playwright's expect or
+    wait_for_function instead, which wait on the page's own events."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {timeout} s for {what}")
+        # A short yield of the CPU between asks, not a guess at how long anything takes.
+        time.sleep(0.05)
+
+
+def _answers(base: str) -> bool:
+    try:
+        urllib.request.urlopen(base + "/", timeout=2)
+    except OSError:
+        return False
+    return True
+
+
 @pytest.fixture
 def site_env():
     """Extra environment for the server; a test module overrides it."""
@@ -71,15 +91,9 @@ def site(transactional_db, site_env):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the web server did not start") from None
-                time.sleep(0.2)
+        wait_until(lambda: _answers(base) or proc.poll() is not None, 30, "the web server to start")
+        if proc.poll() is not None:
+            raise RuntimeError("the web server exited before it served a page")
         yield base
     finally:
         proc.terminate()
