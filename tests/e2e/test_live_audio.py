@@ -145,7 +145,7 @@ def test_it_comes_back_on_its_own_when_the_playlist_fails_mid_space(page_as):
 
     # Back without a reload or a click: new audio plays past what was buffered.
     guest_page.wait_for_function(
-        f"document.getElementById('program-audio').currentTime > {stalled_at + 4}", timeout=30_000
+        f"() => document.getElementById('program-audio').currentTime > {stalled_at + 4}", timeout=30_000
     )
     level = heard_level(guest_page)
     assert level > 0.01, f"the player came back silent (peak {level})"
