@@ -96,3 +96,14 @@ def assert_turned_away(response, persona: str) -> None:
         assert response.status_code == 403
     else:
         assert not [text for level, text in told(response) if level == "success"]
+
+
+def assert_no_add_or_delete(client, obj, *, add: bool = False) -> None:
+    """Rows the services own: the admin offers no add form (unless `add`), and neither the
+    delete page nor the changelist's bulk delete removes `obj`."""
+    model = type(obj)
+    if not add:
+        assert client.get(changelist(model) + "add/").status_code == 403
+    assert client.post(change_page(obj) + "delete/", {"post": "yes"}).status_code == 403
+    run_action(client, model, "delete_selected", [obj])
+    assert model.objects.filter(pk=obj.pk).exists()
