@@ -12,7 +12,17 @@ from rooms.admin import ServiceActionsMixin
 class RenderInline(admin.TabularInline):
     model = Render
     extra = 0
-    fields = ("kind", "state", "progress", "duration_ms", "error", "created_at", "finished_at")
+    fields = (
+        "kind",
+        "state",
+        "progress",
+        "attempts",
+        "heartbeat_at",
+        "duration_ms",
+        "error",
+        "created_at",
+        "finished_at",
+    )
     readonly_fields = fields
     can_delete = False
     show_change_link = False

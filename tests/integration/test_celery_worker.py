@@ -1,7 +1,6 @@
 """A real Celery worker on Redis, against the PostgreSQL test database: tasks survive JSON
 serialization, run after commit, fan out, and are idempotent when run again."""
 
-import os
 import tempfile
 import time
 from datetime import timedelta
@@ -9,14 +8,13 @@ from datetime import timedelta
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from rooms.models import Follow, Notification, Reminder, Space
 from rooms.services.spaces import do_start_space
 from rooms.tasks import cancel_no_show_spaces, end_empty_spaces
 from tests.factories import ScheduledSpaceFactory, SpaceFactory, UserFactory
-from tests.integration.processes import start_worker, stop
+from tests.integration.processes import start_worker, stop, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -34,14 +32,8 @@ def wait_for(predicate, timeout=60):
 @pytest.fixture
 def worker(transactional_db):
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.CELERY_BROKER_URL,
-    }
     log = tempfile.TemporaryFile(mode="w+")
-    proc = start_worker(env, log)
+    proc = start_worker(worker_env(), log)
     try:
         yield proc
     finally:
