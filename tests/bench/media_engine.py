@@ -1253,7 +1253,7 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt()
 
 
-def main() -> int:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smoke run: 12 impulses, 10 s windows, 20 cycles")
     parser.add_argument("--impulses", type=int, help="impulses per latency run (default 50; quick 12)")
@@ -1280,12 +1280,11 @@ def main() -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, media, logs)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser
 
-    if args.worker:
-        asyncio.run(worker_main(json.loads(Path(args.worker).read_text())))
-        return 0
 
+def resolve_defaults(args) -> None:
+    """Fills in the options left unset: the full run's values, or --quick's."""
     quick = args.quick
     args.impulses = args.impulses or (12 if quick else 50)
     args.loss_impulses = args.loss_impulses if args.loss_impulses is not None else (6 if quick else 20)
@@ -1293,6 +1292,17 @@ def main() -> int:
     args.cycles = args.cycles or (20 if quick else 200)
     args.max_spaces = args.max_spaces if args.max_spaces is not None else (2 if quick else 6)
     args.capacity_window = args.capacity_window or (5.0 if quick else 10.0)
+
+
+def main() -> int:
+    parser = arguments()
+    args = parser.parse_args()
+
+    if args.worker:
+        asyncio.run(worker_main(json.loads(Path(args.worker).read_text())))
+        return 0
+
+    resolve_defaults(args)
     run = describe_run("media_engine", parser, args)  # the resolved values: --quick's are spelled out
     print(run_lines(run), flush=True)
     args.phases = {name.strip() for name in args.phases.split(",") if name.strip()}

@@ -435,7 +435,7 @@ def loadavg() -> str:
         return " ".join(f.read().split()[:3])
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=int, default=3600, help="seconds of the space (default 3600)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each, best CPU time kept")
@@ -445,6 +445,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile ours into results/")
     parser.add_argument("--keep", action="store_true", help="keep the rendered files")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    return parser
+
+
+def main() -> None:
+    parser = arguments()
     args = parser.parse_args()
     if args.child:
         child(json.loads(args.child))

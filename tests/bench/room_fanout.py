@@ -315,7 +315,7 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt()
 
 
-def main() -> int:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,2000,5000,10000", help="listener counts, comma-separated")
     parser.add_argument(
@@ -347,6 +347,11 @@ def main() -> int:
     parser.add_argument("--skip-baseline", action="store_true", help="run the site only (no ratios)")
     parser.add_argument("--no-uvloop", action="store_true", help="run the client on asyncio's own loop")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the bench database at the end")
+    return parser
+
+
+def main() -> int:
+    parser = arguments()
     args = parser.parse_args()
     if args.app != SITE_APP and args.asgi_server == "site":
         parser.error(f"--app needs --asgi-server daphne: scripts/web serves {SITE_APP} only")
