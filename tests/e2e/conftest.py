@@ -7,13 +7,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+
+from tests.waiting import poll
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,18 +41,6 @@ def _database_env() -> dict:
     if db["ENGINE"].endswith("sqlite3"):
         return {"SQLITE_PATH": str(db["NAME"]), "DATABASE_URL": ""}
     return {"DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"}
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    """Wait for something outside any page (a server, a file, a row): `condition()` is asked
-    again as soon as it says no, until it says yes. In a page, use Playwright's expect or
-    wait_for_function instead, which wait on the page's own events."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"waited {timeout} s for {what}")
-        # A short yield of the CPU between asks, not a guess at how long anything takes.
-        time.sleep(0.05)
 
 
 def _answers(base: str) -> bool:
@@ -91,7 +80,7 @@ def site(transactional_db, site_env):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: _answers(base) or proc.poll() is not None, 30, "the web server to start")
+        poll(lambda: _answers(base) or proc.poll() is not None, 30, "the web server to start")
         if proc.poll() is not None:
             raise RuntimeError("the web server exited before it served a page")
         yield base

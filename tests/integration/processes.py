@@ -5,11 +5,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+from tests.waiting import poll  # noqa: F401  (the integration tests wait with it)
 
 CELERY_WORKER = [
     sys.executable,
@@ -80,14 +81,3 @@ def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
-
-
-def poll(predicate, timeout: float, what: str):
-    """`predicate()` once it is truthy; the bound only stops a broken run from hanging."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)

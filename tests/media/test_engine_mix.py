@@ -16,17 +16,9 @@ from rooms.media.tracks import chunk_start_ms, track_prefix
 from tests.audio import TONES, has_tone
 from tests.media.speakers import ToneSpeaker
 from tests.rooms.socket_helpers import sockets_fixture, update_participant  # noqa: F401
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def wait_until(predicate, timeout=15.0):
-    """Polls a file-system condition; the bound only stops a broken run from hanging."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await database_sync_to_async(predicate)():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.1)
 
 
 def read_program(space_id) -> np.ndarray:
