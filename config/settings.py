@@ -218,6 +218,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 EMAIL_BACKEND = env_import_path("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_email("DEFAULT_FROM_EMAIL", "Roundtable <noreply@localhost>")
+# For EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend: the relay and how to reach it.
+EMAIL_HOST = env_host("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, min=1, max=65_535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Django would refuse the pair only when the first e-mail is sent, long after start-up.
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    env.problem("EMAIL_USE_TLS and EMAIL_USE_SSL are both on: use one (TLS for port 587, SSL for port 465)")
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", ["http", "https"])
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -53,10 +53,13 @@ def test_it_refuses_to_start_and_names_every_wrong_variable_at_once():
         DATABASE_URL="postgress://db.example.org/roundtable",
         REDIS_URL="http://cache.example.org",
         EMAIL_BACKEND="django.core.mail.backends.smpt.EmailBackend",
+        EMAIL_USE_TLS="1",
+        EMAIL_USE_SSL="1",
+        MEDIA_HEARTBEAT_SECONDS="6",
     )
 
     assert result.returncode != 0
-    assert "ImproperlyConfigured: 7 settings are wrong:" in result.stderr
+    assert "ImproperlyConfigured: 9 settings are wrong:" in result.stderr
     for message in [
         "MEDIA_ENGINE_MODE='embeded' is not one of: embedded, external",
         'server 1 is a TURN server and needs both "username" and "credential"',
@@ -66,6 +69,8 @@ def test_it_refuses_to_start_and_names_every_wrong_variable_at_once():
         "REDIS_URL='http://cache.example.org' does not start with one of: redis://, rediss://, unix://",
         "EMAIL_BACKEND='django.core.mail.backends.smpt.EmailBackend' names module "
         "'django.core.mail.backends.smpt', which does not exist",
+        "EMAIL_USE_TLS and EMAIL_USE_SSL are both on: use one",
+        "MEDIA_DEAD_AFTER_SECONDS=10 must be at least twice MEDIA_HEARTBEAT_SECONDS=6",
     ]:
         assert message in result.stderr
 
