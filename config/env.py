@@ -197,6 +197,19 @@ def env_host(name: str, default: str = "") -> str:
     return raw.strip()
 
 
+_HEADER = re.compile(r"^[A-Za-z0-9-]+$")
+
+
+def env_header(name: str) -> str:
+    """An HTTP header's name as a client sends it (X-Forwarded-For), or empty for none."""
+    raw = _raw(name)
+    if raw is None:
+        return ""
+    if not _HEADER.match(raw.strip()):
+        return problem(f"{name}={raw!r} is not a header name (letters, digits and '-', e.g. X-Forwarded-For)", "")
+    return raw.strip()
+
+
 def env_import_path(name: str, default: str) -> str:
     """A dotted path to a class or function (a Django backend) whose module exists."""
     raw = _raw(name)

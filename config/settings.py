@@ -22,6 +22,7 @@ from .env import (
     env_bucket,
     env_choice,
     env_email,
+    env_header,
     env_host,
     env_import_path,
     env_int,
@@ -151,6 +152,8 @@ if CHANNEL_LAYER_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# recordings.render's time limit: a long space's render gets two hours.
+LONGEST_TASK_SECONDS = 2 * 3600
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", REDIS_URL, [*_REDIS_SCHEMES, "sentinel", "amqp", "amqps", "pyamqp"])
 if not CELERY_BROKER_URL:
     # kombu's filesystem transport: a broker that needs no server, for one box.
@@ -165,14 +168,23 @@ if not CELERY_BROKER_URL:
     }
     for _folder in ("queue", "control", "processed"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+else:
+    # Redis hands an unacknowledged task to another worker after this long; it must exceed the
+    # longest task (a render, plus its countdown) or a slow render would run twice at once.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": LONGEST_TASK_SECONDS + 3600}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "roundtable")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+# A task is acknowledged when it ends, and handed out again if its pool process died (OOM,
+# SIGKILL): every task is safe to run twice (claims by conditional update).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Losing the broker connection stops the running tasks: their messages are handed out again.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 
@@ -218,16 +230,6 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 EMAIL_BACKEND = env_import_path("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_email("DEFAULT_FROM_EMAIL", "Roundtable <noreply@localhost>")
-# For EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend: the relay and how to reach it.
-EMAIL_HOST = env_host("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25, min=1, max=65_535)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-# Django would refuse the pair only when the first e-mail is sent, long after start-up.
-if EMAIL_USE_TLS and EMAIL_USE_SSL:
-    env.problem("EMAIL_USE_TLS and EMAIL_USE_SSL are both on: use one (TLS for port 587, SSL for port 465)")
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", ["http", "https"])
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -325,6 +327,54 @@ ROUNDTABLE = {
     "LISTENERS_IN_SNAPSHOT": env_int("ROUNDTABLE_LISTENERS_IN_SNAPSHOT", 200, min=0),
 }
 
+# --- Accounts: sign-in and sign-up throttles, the cache they count in, password-reset mail ---
+# The throttles (rooms/throttle.py) count in the default cache: Redis when CACHE_URL (by default
+# REDIS_URL) is set, shared by every web process; otherwise the memory of the embedded
+# default's one web process.
+CACHE_URL = env_url("CACHE_URL", REDIS_URL, _REDIS_SCHEMES)
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env_str("CACHE_PREFIX", "roundtable"),
+        }
+    }
+else:
+    # Room for many counters: at the default 300 a guesser trying 300 names would push the
+    # counters of the accounts under attack out.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100_000}}
+    }
+AUTH_THROTTLE = {
+    # Failed sign-ins allowed per account (from anywhere) and per address (to any account) in a
+    # window; then that account or address waits until the window closes.
+    "LOGIN_FAILURES_PER_ACCOUNT": env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, min=1),
+    "LOGIN_FAILURES_PER_ADDRESS": env_int("LOGIN_FAILURES_PER_ADDRESS", 20, min=1),
+    "LOGIN_WINDOW_MINUTES": env_int("LOGIN_WINDOW_MINUTES", 15, min=1),
+    # Accounts created and password-reset mails asked for per address in a window.
+    "SIGNUPS_PER_ADDRESS": env_int("SIGNUPS_PER_ADDRESS", 5, min=1),
+    "PASSWORD_RESETS_PER_ADDRESS": env_int("PASSWORD_RESETS_PER_ADDRESS", 5, min=1),
+    "SIGNUP_WINDOW_MINUTES": env_int("SIGNUP_WINDOW_MINUTES", 60, min=1),
+    # Behind a reverse proxy: the header it puts the client's address in (X-Forwarded-For);
+    # empty: the connection's own address (REMOTE_ADDR), which is then the proxy's.
+    "CLIENT_ADDRESS_HEADER": env_header("CLIENT_ADDRESS_HEADER"),
+    "KEY_PREFIX": "throttle",
+}
+# Password-reset (and reminder) mail: the console backend prints it; for SMTP set
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and these.
+EMAIL_HOST = env_host("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, min=1, max=65_535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Django would refuse the pair only when the first e-mail is sent, long after start-up.
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    env.problem("EMAIL_USE_TLS and EMAIL_USE_SSL are both on: use one (TLS for port 587, SSL for port 465)")
+# A password-reset link works this long (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 24, min=1) * 3600
+
 # --- Media engine ---------------------------------------------------------------
 MEDIA_ENGINE = {
     # "embedded": the web process runs an engine in its own event loop (one box).
@@ -361,8 +411,11 @@ RECORDINGS = {
     "MP3_QUALITY": env_int("RECORDING_MP3_QUALITY", 7, min=0, max=9),
     "MAX_CUTS": 50,
     "RENDER_ATTEMPTS": 3,
-    # A render claimed longer ago than this is taken as abandoned (its worker died).
+    # A moderation copy claimed longer ago than this is taken as abandoned (its worker died).
     "STALE_CLAIM_MINUTES": 20,
+    # A render that has written no progress (it writes twice a second) for this long has lost
+    # its worker: the sweeper queues it again, or fails it after RENDER_ATTEMPTS.
+    "RENDER_STALE_SECONDS": env_int("RECORDING_RENDER_STALE_SECONDS", 120, min=10),
 }
 
 CELERY_BEAT_SCHEDULE = {
@@ -370,6 +423,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recordings.delete_expired_copies",
         "schedule": 15 * 60.0,
         "options": {"expires": 14 * 60},
+    },
+    "recordings.recover_stale_renders": {
+        "task": "recordings.recover_stale_renders",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     "recordings.expire_unpublished_recordings": {
         "task": "recordings.expire_unpublished_recordings",

@@ -1,24 +1,35 @@
+"""Staff screens for moderation records."""
+
 from django.contrib import admin
-from django.utils import timezone
 
 from moderation.models import Hold
+from moderation.services import do_release_hold
+from rooms.admin import ServiceActionsMixin
 
 
 @admin.register(Hold)
-class HoldAdmin(admin.ModelAdmin):
+class HoldAdmin(ServiceActionsMixin, admin.ModelAdmin):
     list_display = ("space", "reason", "created_by", "created_at", "released_at")
     list_filter = ("released_at",)
+    list_select_related = ("space", "created_by")
     search_fields = ("space__title", "reason")
-    autocomplete_fields = ()
     raw_id_fields = ("space",)
     readonly_fields = ("created_by", "created_at", "released_at")
     actions = ["release"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A hold stays on the space it was placed on: another space needs its own hold.
+        return self.readonly_fields + (("space",) if obj else ())
+
+    # Deleting a hold would end it without a trace: release it instead.
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Release the selected holds")
+    @admin.action(description="Release the selected holds", permissions=["change"])
     def release(self, request, queryset):
-        queryset.filter(released_at__isnull=True).update(released_at=timezone.now())
+        self.run_service(request, queryset, lambda user, hold: do_release_hold(user, hold.pk), "Released")

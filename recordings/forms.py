@@ -20,10 +20,13 @@ class EditForm(forms.Form):
     version = forms.IntegerField(
         widget=forms.HiddenInput,
         min_value=0,
+        # Bounded like every number read from a form: the database column is 32 bits.
+        max_value=2**31 - 1,
         error_messages={
             "required": "This form is missing its version: reload the page and try again.",
             "invalid": "This form is out of date: reload the page and try again.",
             "min_value": "This form is out of date: reload the page and try again.",
+            "max_value": "This form is out of date: reload the page and try again.",
         },
     )
 

@@ -9,6 +9,8 @@
   waveform peaks, made by Celery; its files are only pointed at once all of them are written.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -85,6 +87,21 @@ class Recording(models.Model):
         return sum(end - start for start, end in self.spans if end is not None)
 
 
+def render_stale_before(now=None):
+    """A queued or running render with no sign of life since then is taken as abandoned."""
+    return (now or timezone.now()) - timedelta(seconds=settings.RECORDINGS["RENDER_STALE_SECONDS"])
+
+
+class RenderQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """Queued or running, and heard from lately: a worker has it or is about to."""
+        return self.filter(state__in=Render.ACTIVE, heartbeat_at__gte=render_stale_before(now))
+
+    def stale(self, now=None):
+        """Queued or running, and silent too long: its worker died, or its message was lost."""
+        return self.filter(state__in=Render.ACTIVE, heartbeat_at__lt=render_stale_before(now))
+
+
 class Render(models.Model):
     class Kind(models.TextChoices):
         ORIGINAL = "original", "Original"
@@ -96,6 +113,8 @@ class Render(models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
+    ACTIVE = (State.QUEUED, State.RUNNING)
+
     recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="renders")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     edits = models.JSONField(default=empty_edits)
@@ -105,6 +124,9 @@ class Render(models.Model):
     error = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life: set when queued and claimed, and by every progress write (twice a
+    # second while rendering), so a render silent for RENDER_STALE_SECONDS has lost its worker.
+    heartbeat_at = models.DateTimeField(default=timezone.now)
     m4a = models.CharField(max_length=200, blank=True)
     mp3 = models.CharField(max_length=200, blank=True)
     # Sizes of the stored files: podcast feeds announce the enclosure's length.
@@ -116,6 +138,8 @@ class Render(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = RenderQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -125,3 +149,7 @@ class Render(models.Model):
     @property
     def is_ready(self):
         return self.state == self.State.READY
+
+    @property
+    def is_stale(self):
+        return self.state in self.ACTIVE and self.heartbeat_at < render_stale_before()

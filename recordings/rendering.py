@@ -2,7 +2,9 @@
 
 The files go to fresh names under recordings/<recording>/<render>/, and the Render only turns
 `ready` (and the recording only points at it) after every file is stored, so a half-written
-file is never offered. A render whose worker died is claimed again once its claim is stale.
+file is never offered. A render whose worker died stops writing progress; once it has been
+silent for RENDER_STALE_SECONDS, recover_stale() queues it again (or fails it after
+RENDER_ATTEMPTS), and a run that was taken over that way finds its claim lost and stops.
 """
 
 import logging
@@ -14,7 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -54,14 +56,59 @@ def engine_done(render_id: int) -> bool:
 
 
 def claim(render_id: int) -> Render | None:
+    """queued -> running, by one worker only; its claimed_at is the claim's token."""
     now = timezone.now()
-    stale = now - timedelta(minutes=settings.RECORDINGS["STALE_CLAIM_MINUTES"])
-    claimed = Render.objects.filter(
-        Q(state=Render.State.QUEUED) | Q(state=Render.State.RUNNING, claimed_at__lt=stale), pk=render_id
-    ).update(state=Render.State.RUNNING, claimed_at=now, attempts=F("attempts") + 1, progress=0)
+    claimed = Render.objects.filter(state=Render.State.QUEUED, pk=render_id).update(
+        state=Render.State.RUNNING, claimed_at=now, heartbeat_at=now, attempts=F("attempts") + 1, progress=0
+    )
     if not claimed:
         return None
     return Render.objects.select_related("recording", "recording__space").get(pk=render_id)
+
+
+def held(render_obj: Render):
+    """The render's row while this run still holds its claim (nobody took over a stale one)."""
+    return Render.objects.filter(pk=render_obj.pk, state=Render.State.RUNNING, claimed_at=render_obj.claimed_at)
+
+
+class ClaimLost(Exception):
+    """This run was silent too long and the render was queued again (or retried, or failed):
+    the newer run owns it now."""
+
+
+STOPPED = (
+    "Rendering stopped {attempts} times before it could finish. Try again; if it keeps stopping, tell the site's staff."
+)
+
+
+def recover_stale(render_id: int) -> str:
+    """A render silent too long: a running one lost its worker (killed, out of memory), a
+    queued one its message. Queued again while it has attempts left, failed after, so the
+    host can try again. "requeued" means a render task is due; "" that it was not stale."""
+    now = timezone.now()
+    stale = Render.objects.stale(now).filter(pk=render_id)
+    attempts = settings.RECORDINGS["RENDER_ATTEMPTS"]
+    if stale.filter(state=Render.State.QUEUED).update(heartbeat_at=now):
+        return "requeued"
+    running = stale.filter(state=Render.State.RUNNING)
+    if running.filter(attempts__lt=attempts).update(
+        state=Render.State.QUEUED, heartbeat_at=now, progress=0, error="The worker rendering this stopped."
+    ):
+        log.warning("render %s lost its worker; queued again", render_id)
+        return "requeued"
+    if running.update(state=Render.State.FAILED, error=STOPPED.format(attempts=attempts)):
+        log.warning("render %s lost its worker %s times; failed", render_id, attempts)
+        return "failed"
+    return ""
+
+
+def seconds_until_stale(render_id: int) -> float | None:
+    """How long until a running render would be stale (None: it is not running)."""
+    heartbeat = Render.objects.filter(pk=render_id, state=Render.State.RUNNING).values_list("heartbeat_at", flat=True)
+    if not heartbeat:
+        return None
+    silent = (timezone.now() - heartbeat[0]).total_seconds()
+    return max(1.0, settings.RECORDINGS["RENDER_STALE_SECONDS"] - silent + 1)
 
 
 def run(render_obj: Render) -> Render:
@@ -86,7 +133,9 @@ def run(render_obj: Render) -> Render:
     def progress(fraction: float) -> None:
         if time.monotonic() - last[0] >= PROGRESS_EVERY_SECONDS:
             last[0] = time.monotonic()
-            Render.objects.filter(pk=render_obj.pk).update(progress=round(fraction, 3))
+            # Also the heartbeat: a render that stops writing this is taken as abandoned.
+            if not held(render_obj).update(progress=round(fraction, 3), heartbeat_at=timezone.now()):
+                raise ClaimLost()
 
     workdir = new_workdir()
     try:
@@ -112,7 +161,9 @@ def run(render_obj: Render) -> Render:
 @transaction.atomic
 def finish(render_obj: Render, *, m4a: str, mp3: str, audio, m4a_bytes: int = 0, mp3_bytes: int = 0) -> Render:
     recording = Recording.objects.select_for_update().select_related("space").get(pk=render_obj.recording_id)
-    Render.objects.filter(pk=render_obj.pk).update(
+    # Both runs of a render write the same files at the same names; only the claim's holder
+    # turns it ready and points the recording at it.
+    finished = held(render_obj).update(
         state=Render.State.READY,
         progress=1.0,
         error="",
@@ -125,6 +176,8 @@ def finish(render_obj: Render, *, m4a: str, mp3: str, audio, m4a_bytes: int = 0,
         loudness_lufs=audio.loudness_lufs,
         finished_at=timezone.now(),
     )
+    if not finished:
+        raise ClaimLost()
     if render_obj.kind == Render.Kind.ORIGINAL:
         recording.original_id = render_obj.pk
         if recording.current_id is None:
@@ -145,6 +198,6 @@ def finish(render_obj: Render, *, m4a: str, mp3: str, audio, m4a_bytes: int = 0,
 
 
 def fail(render_obj: Render, message: str, *, final: bool) -> None:
-    Render.objects.filter(pk=render_obj.pk).update(
-        state=Render.State.FAILED if final else Render.State.QUEUED, error=message[:300]
+    held(render_obj).update(
+        state=Render.State.FAILED if final else Render.State.QUEUED, error=message[:300], heartbeat_at=timezone.now()
     )

@@ -13,15 +13,13 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from recordings import timeline
+from recordings import jobs, timeline
 from recordings.keepers import exclude_kept
 from recordings.models import ModerationCopy, Recording, Render, empty_edits
 from recordings.spans import close_span
 from rooms.errors import Conflict, NotAllowed, NotFound
 from rooms.media import storage
 from rooms.models import Space
-
-ACTIVE = (Render.State.QUEUED, Render.State.RUNNING)
 
 
 def recording_prefix(recording_id: int) -> str:
@@ -68,19 +66,18 @@ def access_replay(user, recording_id) -> Recording:
 def space_ended(space: Space) -> None:
     """Called in the transaction that ends a live space: close the recorded span, start the
     moderation copy's retention clock, queue the original render."""
-    from recordings.tasks import delete_moderation_copy, render_recording
-
     days = settings.RECORDINGS["RETENTION_DAYS"]
+    assert space.ended_at is not None  # sent only once the space has ended
     copy, _ = ModerationCopy.objects.update_or_create(
         space=space, defaults={"expires_at": space.ended_at + timedelta(days=days)}
     )
     recording = close_span(space, space.ended_at)
     if recording is not None and recording.duration_ms > 0 and recording.original_id is None:
         render = Render.objects.create(recording=recording, kind=Render.Kind.ORIGINAL)
-        transaction.on_commit(lambda: render_recording.delay(render.pk))
+        queue_render(render)
     elif days == 0:
         # Nothing to render from it: it goes as soon as the engine has let go of the files.
-        transaction.on_commit(lambda: delete_moderation_copy.apply_async((copy.pk,), countdown=60))
+        jobs.queue(jobs.DELETE_MODERATION_COPY, copy.pk, countdown=60)
 
 
 # --- edits ---------------------------------------------------------------------------
@@ -101,9 +98,7 @@ def check_tracks_kept(recording: Recording) -> None:
 
 
 def queue_render(render: Render) -> None:
-    from recordings.tasks import render_recording
-
-    transaction.on_commit(lambda: render_recording.delay(render.pk))
+    jobs.queue(jobs.RENDER, render.pk)
 
 
 @transaction.atomic
@@ -184,10 +179,15 @@ def do_discard_edit(user, recording_id, version) -> Recording:
 def do_retry_render(user, recording_id) -> Render:
     recording = access_recording(user, recording_id, manage=True, lock=True)
     render = recording.renders.first()
-    if render is None or render.state != Render.State.FAILED:
+    # A failed render, or one whose worker died (silent too long) before the sweeper saw it.
+    if render is None or not (render.state == Render.State.FAILED or render.is_stale):
         raise Conflict("Nothing failed that could be tried again.", code="nothing_to_retry")
-    render.state, render.attempts, render.error, render.progress = Render.State.QUEUED, 0, "", 0
-    render.save(update_fields=["state", "attempts", "error", "progress"])
+    # On the state and attempt seen, so a worker or the sweeper moving it meanwhile wins.
+    if not Render.objects.filter(pk=render.pk, state=render.state, attempts=render.attempts).update(
+        state=Render.State.QUEUED, attempts=0, error="", progress=0, heartbeat_at=timezone.now()
+    ):
+        raise Conflict("It has just started again. Reload to see where it is.", code="nothing_to_retry")
+    render.refresh_from_db()
     queue_render(render)
     return render
 
@@ -235,9 +235,10 @@ def do_count_play(recording: Recording) -> None:
 # --- retention -----------------------------------------------------------------------
 def expired_copies(now=None):
     """Moderation copies past their retention that no higher app keeps (moderation: an active
-    hold) and no render is reading."""
+    hold) and no live render is reading. A render silent too long (its worker died) holds
+    nothing up: it is queued again or fails."""
     now = now or timezone.now()
-    rendering = Render.objects.filter(recording__space_id=OuterRef("space_id"), state__in=ACTIVE)
+    rendering = Render.objects.live(now).filter(recording__space_id=OuterRef("space_id"))
     stale = now - timedelta(minutes=settings.RECORDINGS["STALE_CLAIM_MINUTES"])
     return exclude_kept(
         ModerationCopy.objects.filter(expires_at__lte=now)
@@ -263,7 +264,7 @@ def expired_unpublished(now=None):
     """Recordings never published, whose space ended longer ago than UNPUBLISHED_DAYS."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RECORDINGS["UNPUBLISHED_DAYS"])
-    rendering = Render.objects.filter(recording=OuterRef("pk"), state__in=ACTIVE)
+    rendering = Render.objects.live(now).filter(recording=OuterRef("pk"))
     return Recording.objects.filter(
         published_at__isnull=True,
         deleted_at__isnull=True,

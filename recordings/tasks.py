@@ -7,22 +7,38 @@ from django.conf import settings
 
 from config.celery import fan_out
 from recordings import rendering
+from recordings.models import Render
 from recordings.services import do_delete_moderation_copy, do_expire_unpublished, expired_copies, expired_unpublished
 
 log = logging.getLogger(__name__)
 
 
 # A render takes about 30 s of one core per hour of audio; a long space gets room to spare.
-@shared_task(name="recordings.render", bind=True, max_retries=None, time_limit=2 * 3600, soft_time_limit=2 * 3600 - 60)
+@shared_task(
+    name="recordings.render",
+    bind=True,
+    max_retries=None,
+    time_limit=settings.LONGEST_TASK_SECONDS,
+    soft_time_limit=settings.LONGEST_TASK_SECONDS - 60,
+)
 def render_recording(self, render_id: int) -> str:
     if not rendering.engine_done(render_id):
         raise self.retry(countdown=2)
+    # Handed out again after its worker died (acks late): the dead run's claim goes once stale.
+    rendering.recover_stale(render_id)
     render = rendering.claim(render_id)
     if render is None:
-        return "not claimed"
+        wait = rendering.seconds_until_stale(render_id)
+        if wait is None:
+            return "not claimed"
+        # Running: elsewhere (look again later), or in a worker just killed (take it over then).
+        raise self.retry(countdown=wait)
     attempts = settings.RECORDINGS["RENDER_ATTEMPTS"]
     try:
         rendering.run(render)
+    except rendering.ClaimLost:
+        log.warning("render %s attempt %s was taken over after going silent", render_id, render.attempts)
+        return "claim lost"
     except rendering.RenderFailed as error:
         rendering.fail(render, str(error), final=True)
         return "failed"
@@ -36,6 +52,20 @@ def render_recording(self, render_id: int) -> str:
         raise self.retry(countdown=10 * render.attempts, exc=error) from error
     after_render(render)
     return "ready"
+
+
+@shared_task(name="recordings.recover_stale_renders")
+def recover_stale_renders() -> int:
+    """Beat: one task per render silent too long (its worker died or its message was lost)."""
+    return fan_out(recover_stale_render, Render.objects.stale())
+
+
+@shared_task(name="recordings.recover_stale_render")
+def recover_stale_render(render_id: int) -> str:
+    outcome = rendering.recover_stale(render_id)
+    if outcome == "requeued":
+        render_recording.delay(render_id)
+    return outcome
 
 
 def after_render(render) -> None:

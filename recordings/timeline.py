@@ -8,6 +8,8 @@ Three clocks meet here:
 `kept_ranges` turns an edit list into ranges of the space's clock, which is all a render needs.
 """
 
+import re
+
 from django.conf import settings
 
 from rooms.errors import InvalidRequest
@@ -37,7 +39,7 @@ def check_edits(edits: dict, total_ms: int) -> dict:
         end = edits.get("trim_end_ms")
         end = total_ms if end is None else int(end)
         cuts = [(int(a), int(b)) for a, b in edits.get("cuts") or []]
-    except (TypeError, ValueError, AttributeError):
+    except (TypeError, ValueError, AttributeError, OverflowError):
         raise InvalidRequest("The edit list is not readable.", code="bad_edits") from None
     if not 0 <= start < end <= total_ms:
         raise InvalidRequest(
@@ -105,15 +107,25 @@ def fmt(ms: int, tenths: bool = True) -> str:
     return f"{clock}.{tenth}" if tenths else clock
 
 
+# No recording is anywhere near this long; a bound keeps every number a host can type finite
+# (a 400-digit "second" would otherwise overflow the float and then round()).
+MAX_TIME_MS = 100 * 3600 * 1000
+# One part of a time: ASCII digits only (str.isdigit also takes "²" and other scripts' digits).
+TIME_PART = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,6})?")
+
+
 def parse_time(text: str) -> int:
-    """'1:02:03.5', '2:03', '75', '75.25' -> ms. Raises ValueError."""
+    """'1:02:03.5', '2:03', '75', '75.25' -> ms. Raises ValueError, also for a time past
+    MAX_TIME_MS."""
     text = (text or "").strip()
     if not text:
         raise ValueError("empty")
     parts = text.split(":")
-    if len(parts) > 3 or any(not p.replace(".", "", 1).isdigit() for p in parts):
+    if len(parts) > 3 or not all(TIME_PART.fullmatch(p) for p in parts):
         raise ValueError(text)
     seconds = 0.0
     for part in parts:
         seconds = seconds * 60 + float(part)
+    if seconds * 1000 > MAX_TIME_MS:
+        raise ValueError(text)
     return round(seconds * 1000)

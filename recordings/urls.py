@@ -4,7 +4,7 @@ from recordings import views
 from recordings.feeds import HostPodcastFeed
 
 urlpatterns = [
-    path("u/<str:username>/podcast.xml", HostPodcastFeed(), name="podcast"),
+    path("u/<username:username>/podcast.xml", HostPodcastFeed(), name="podcast"),
     path("replays/<int:recording_id>/", views.replay, name="replay"),
     path("replays/<int:recording_id>/played/", views.replay_played, name="replay_played"),
     re_path(r"^replays/(?P<recording_id>\d+)/audio\.(?P<fmt>m4a|mp3)$", views.replay_audio, name="replay_audio"),

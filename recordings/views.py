@@ -173,6 +173,9 @@ def recording_status(request, recording_id):
 @require_POST
 @room_errors
 def recording_edit(request, recording_id):
+    # Who may edit is settled before the input is read: anyone else gets the same 404 (or
+    # staff the 403) whatever they send, never a form error about a recording they cannot see.
+    services.access_recording(request.user, recording_id, manage=True)
     form = EditForm(request.POST)
     if not form.is_valid():
         return recording_page(request, recording_id, form=form, status=400)

@@ -1,7 +1,8 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.models import User
 
+from rooms import names, throttle
 from rooms.errors import RoomError
 from rooms.services.spaces import check_schedule_time, check_topics
 
@@ -32,7 +33,7 @@ class SpaceForm(forms.Form):
     captions = forms.BooleanField(required=False, label="Live captions")
 
     def clean_title(self):
-        title = self.cleaned_data["title"].strip()
+        title = visible(self.cleaned_data["title"], "The title").strip()
         if not title:
             raise forms.ValidationError("Give your space a title.")
         return title
@@ -59,9 +60,76 @@ class SpaceForm(forms.Form):
         return data
 
 
+def visible(text: str, what: str) -> str:
+    try:
+        return names.check_visible(text, what)
+    except ValueError as error:
+        raise forms.ValidationError(str(error)) from None
+
+
+def names_in_use():
+    """Every username and display name there is, for the look-alike check. One pass over
+    the users: sign-ups are few (and throttled), so this stays cheap next to hashing a password."""
+    for username, display_name in User.objects.values_list("username", "first_name").iterator():
+        yield username
+        yield display_name
+
+
 class SignupForm(UserCreationForm):
-    email = forms.EmailField(required=False, help_text="For reminders when spaces you follow start")
+    display_name = forms.CharField(
+        max_length=150, required=False, help_text="Shown in spaces instead of your username (optional)"
+    )
+    email = forms.EmailField(
+        required=False, help_text="For reminders when spaces you follow start, and to reset your password"
+    )
 
     class Meta:
         model = User
-        fields = ("username", "email")
+        fields = ("username", "display_name", "email")
+
+    def clean_username(self):
+        username = visible(self.cleaned_data.get("username", ""), "The username")
+        self.cleaned_data["username"] = username
+        super().clean_username()
+        if not self.has_error("username"):
+            self.refuse_lookalike(username)
+        return username
+
+    def clean_display_name(self):
+        name = visible(self.cleaned_data["display_name"], "The display name").strip()
+        if name:
+            self.refuse_lookalike(name)
+        return name
+
+    def refuse_lookalike(self, name: str) -> None:
+        other = names.lookalike(name, names_in_use())
+        if other is not None:
+            raise forms.ValidationError(f"“{name}” looks too much like “{other}”, who is already here: pick another.")
+
+    def save(self, commit=True):
+        self.instance.first_name = self.cleaned_data["display_name"]
+        return super().save(commit)
+
+
+class LoginForm(AuthenticationForm):
+    """Django's sign-in form, which stops checking passwords for an account or an address
+    that has failed too often (rooms/throttle.py)."""
+
+    throttled = False
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        # Checked before the password: once throttled, even the right password is not tried,
+        # so guessing on learns nothing.
+        wait = throttle.login_wait(self.request, username)
+        if wait:
+            self.throttled = True
+            raise forms.ValidationError(
+                throttle.retry_message("Too many failed sign-in attempts.", wait), code="throttled"
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            if error.code == "invalid_login":
+                throttle.note_login_failure(self.request, username)
+            raise

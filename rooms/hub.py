@@ -46,7 +46,8 @@ class SpaceBatch:
 
 
 class Hub:
-    def __init__(self):
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None):
+        self.loop = loop
         self.layer = get_channel_layer()
         self.channel: str | None = None
         self.sockets: dict[int, set] = defaultdict(set)
@@ -119,7 +120,7 @@ class Hub:
 
     # --- receiving -------------------------------------------------------------
     async def deliver(self, message: dict) -> None:
-        space_id = message.get("space_id")
+        space_id: int = message["space_id"]
         to_user = message.get("to_user")
         if to_user is not None:
             targets = list(self.by_user.get((space_id, to_user), ()))
@@ -218,8 +219,7 @@ def get_hub() -> Hub:
     loop = asyncio.get_running_loop()
     hub = _hubs.get(id(loop))
     if hub is None or hub.loop is not loop:
-        hub = Hub()
-        hub.loop = loop
+        hub = Hub(loop)
         _hubs.clear()  # only one loop serves at a time; drop hubs of closed loops
         _hubs[id(loop)] = hub
     return hub

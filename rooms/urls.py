@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
 from rooms import views, views_live
@@ -16,10 +15,7 @@ urlpatterns = [
     re_path(
         r"^spaces/(?P<space_id>\d+)/live/(?P<name>live\.m3u8|seg_\d{6}\.ts)$", views_live.live_media, name="space_live"
     ),
-    path("u/<str:username>/", views.profile, name="profile"),
-    path("u/<str:username>/follow/", views.follow, name="follow"),
+    path("u/<username:username>/", views.profile, name="profile"),
+    path("u/<username:username>/follow/", views.follow, name="follow"),
     path("notifications/", views.notifications, name="notifications"),
-    path("accounts/signup/", views.signup, name="signup"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

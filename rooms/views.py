@@ -5,7 +5,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, When
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from rooms.consumers import REACTIONS
 from rooms.errors import RoomError
-from rooms.forms import SignupForm, SpaceForm
+from rooms.forms import SpaceForm
 from rooms.models import Follow, Notification, Participant, Reminder, Space
 from rooms.services import spaces as space_services
 
@@ -85,7 +85,8 @@ def live_now(request):
 
 
 def search(request):
-    query = request.GET.get("q", "").strip()[:100]
+    # A NUL byte matches no title, and PostgreSQL refuses to compare one at all.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     results = Space.objects.none()
     if query:
         words = query.lstrip("#")
@@ -217,15 +218,3 @@ def notifications(request):
         return HttpResponseNotAllowed(["GET", "POST"])
     items = Notification.objects.filter(user=request.user)[:50]
     return render(request, "rooms/notifications.html", {"items": items})
-
-
-def signup(request):
-    if request.user.is_authenticated:
-        return redirect("home")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        messages.success(request, f"Welcome to Roundtable, {user.username}.")
-        return redirect("home")
-    return render(request, "registration/signup.html", {"form": form}, status=400 if form.is_bound else 200)

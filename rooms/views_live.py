@@ -7,6 +7,8 @@ from rooms.media import files
 from rooms.media.program import program_prefix
 from rooms.models import Participant, Space
 
+LIVE_URL_SECONDS = 30
+
 
 @require_safe  # GET and HEAD: players and podcast apps ask HEAD first
 def live_media(request, space_id, name):
@@ -26,5 +28,11 @@ def live_media(request, space_id, name):
     ):
         return HttpResponseForbidden("You were removed from this space.")
     # The playlist changes every segment; a segment never changes once written.
-    cache = "no-cache" if name.endswith(".m3u8") else "private, max-age=3600"
-    return files.serve(request, program_prefix(space.pk) + name, cache=cache)
+    playlist = name.endswith(".m3u8")
+    cache = "no-cache" if playlist else "private, max-age=3600"
+    # On S3 the playlist comes through here, so players resolve its segment names against this
+    # URL and every segment passes this check; a segment's signed URL lives only long enough
+    # to be fetched, so none still works once the space has ended.
+    return files.serve(
+        request, program_prefix(space.pk) + name, cache=cache, through_site=playlist, expire=LIVE_URL_SECONDS
+    )

@@ -39,6 +39,13 @@ def _fresh_channel_layers(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_throttles(settings):
+    """Each test counts sign-in and sign-up attempts afresh, under its own key prefix in the
+    cache (which on Redis outlives the test)."""
+    settings.AUTH_THROTTLE = {**settings.AUTH_THROTTLE, "KEY_PREFIX": f"throttle-test-{os.urandom(4).hex()}"}
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """PBKDF2 would dominate the time to create the personas; the tests check no hashes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

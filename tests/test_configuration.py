@@ -249,6 +249,16 @@ def test_it_refuses_a_bucket_name_or_sender_address_of_the_wrong_shape(monkeypat
         env.env_email("DEFAULT_FROM_EMAIL", "x@localhost")
 
 
+def test_it_refuses_a_header_name_with_spaces_or_a_colon(monkeypatch):
+    monkeypatch.setenv("CLIENT_ADDRESS_HEADER", "X-Forwarded-For")
+    assert env.env_header("CLIENT_ADDRESS_HEADER") == "X-Forwarded-For"
+
+    for raw in ("X Forwarded For", "X-Forwarded-For:"):
+        monkeypatch.setenv("CLIENT_ADDRESS_HEADER", raw)
+        with pytest.raises(ImproperlyConfigured, match="is not a header name"):
+            env.env_header("CLIENT_ADDRESS_HEADER")
+
+
 def test_it_refuses_json_that_does_not_parse(monkeypatch):
     monkeypatch.setenv("MEDIA_ICE_SERVERS", "[{urls: 'stun:x'}]")
 

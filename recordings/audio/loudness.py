@@ -4,7 +4,6 @@ block by block so a one-hour recording never has to be in memory at once."""
 import math
 
 import numpy as np
-from scipy.signal import sosfilt, sosfilt_zi
 
 # K-weighting at 48 kHz: a high shelf (head) then a high-pass (RLB), from BS.1770-4.
 K_WEIGHTING = np.array(
@@ -20,13 +19,18 @@ RELATIVE_GATE = -10.0
 
 class LoudnessMeter:
     def __init__(self):
+        # scipy.signal takes seconds to import: only the processes that render pay for it,
+        # never a web process that merely queues a render when a space ends.
+        from scipy.signal import sosfilt, sosfilt_zi
+
+        self.sosfilt = sosfilt
         self.zi = sosfilt_zi(K_WEIGHTING) * 0.0
         self.step_energy: list[np.ndarray] = []
         self.carry = np.zeros(0)
 
     def add(self, samples: np.ndarray) -> None:
         """Samples at full scale 1.0 (float)."""
-        weighted, self.zi = sosfilt(K_WEIGHTING, samples, zi=self.zi)
+        weighted, self.zi = self.sosfilt(K_WEIGHTING, samples, zi=self.zi)
         squared = np.concatenate([self.carry, weighted * weighted]) if len(self.carry) else weighted * weighted
         whole = len(squared) // STEP * STEP
         if whole:

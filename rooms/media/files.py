@@ -30,20 +30,39 @@ def exists(name: str) -> bool:
     return bool(name) and default_storage.exists(name)
 
 
-def serve(request, name: str, *, download_as: str | None = None, public: bool = False, cache: str | None = None):
+def serve(
+    request,
+    name: str,
+    *,
+    download_as: str | None = None,
+    public: bool = False,
+    cache: str | None = None,
+    expire: int | None = None,
+    through_site: bool = False,
+):
     """`cache`: the Cache-Control header; by default a day, as a file never changes under its
-    name (every render gets new names)."""
+    name (every render gets new names). On S3: `expire` is the signed URL's lifetime (default
+    MEDIA_SIGNED_URL_SECONDS); `through_site` sends the bytes from here instead of redirecting,
+    for small files whose relative links must resolve against this URL (an HLS playlist)."""
     if not exists(name):
         raise MissingFile("This file is missing.")
     extension = name.rsplit(".", 1)[-1]
+    content_type = CONTENT_TYPES.get(extension, "application/octet-stream")
     disposition = f'attachment; filename="{download_as}"' if download_as else None
     if not isinstance(default_storage, FileSystemStorage):
+        if through_site:
+            with default_storage.open(name) as f:
+                data = f.read()
+            response = HttpResponse(b"" if request.method == "HEAD" else data, content_type=content_type)
+            response["Content-Length"] = str(len(data))
+            response["Cache-Control"] = cache or "private, max-age=86400"
+            return response
         parameters = {"ResponseContentDisposition": disposition} if disposition else {}
-        url = default_storage.url(name, parameters=parameters, expire=settings.MEDIA_SIGNED_URL_SECONDS)
+        url = default_storage.url(name, parameters=parameters, expire=expire or settings.MEDIA_SIGNED_URL_SECONDS)
         return HttpResponseRedirect(url)
     path = default_storage.path(name)
     size = os.path.getsize(path)
-    response = _ranged(request, path, size, CONTENT_TYPES.get(extension, "application/octet-stream"))
+    response = _ranged(request, path, size, content_type)
     if disposition:
         response["Content-Disposition"] = disposition
     response["Accept-Ranges"] = "bytes"

@@ -2,9 +2,10 @@
 
 import asyncio
 import logging
+import re
 
 import av
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.mediastreams import MediaStreamError
 from aiortc.utils import uint16_add
@@ -100,6 +101,10 @@ class MixMinusTrack(MediaStreamTrack):
                 return packet
 
 
+OPUS_RTPMAP = re.compile(r"^a=rtpmap:\d+ opus/48000", re.M | re.I)
+OPUS = [codec for codec in RTCRtpSender.getCapabilities("audio").codecs if codec.name.lower() == "opus"]
+
+
 class SpeakerPeer:
     def __init__(self, feed: SpeakerFeed, on_gone):
         self.feed = feed
@@ -109,6 +114,8 @@ class SpeakerPeer:
         self.on_gone = on_gone
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_state)
+        # The offer's audio is matched to this transceiver, so the answer lists Opus alone.
+        self.pc.addTransceiver("audio", direction="sendrecv").setCodecPreferences(OPUS)
 
     def _on_track(self, track):
         if track.kind == "audio" and self.reader is None:
@@ -132,6 +139,11 @@ class SpeakerPeer:
         if "a=fingerprint:" not in sdp:
             # Without a DTLS fingerprint aiortc answers, then fails later with nobody told.
             raise BadOffer("The offer has no DTLS fingerprint.")
+        if re.search(r"^m=(?!audio )", sdp, re.M):
+            raise BadOffer("Audio only: the offer has a section that is not audio (video, data).")
+        if not OPUS_RTPMAP.search(sdp):
+            # Answered in another codec, the engine's Opus packets would reach the speaker as noise.
+            raise BadOffer("The offer has no Opus audio: the engine speaks Opus only.")
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=filter_candidates(sdp), type="offer"))
         except Exception as error:  # aiortc raises ValueError and others on malformed SDP

@@ -6,7 +6,7 @@ from rooms.errors import NotAllowed, NotFound
 from rooms.models import Participant, Space
 
 Role = Participant.Role
-RANK = {Role.HOST: 3, Role.COHOST: 2, Role.SPEAKER: 1, Role.LISTENER: 1}
+RANK: dict[str, int] = {Role.HOST: 3, Role.COHOST: 2, Role.SPEAKER: 1, Role.LISTENER: 1}
 
 
 def limit(name: str) -> int:

@@ -7,7 +7,7 @@ from rooms.models import Participant, Space
 from rooms.services.roles import limit
 
 Role = Participant.Role
-STAGE_ORDER = {Role.HOST: 0, Role.COHOST: 1, Role.SPEAKER: 2, Role.LISTENER: 3}
+STAGE_ORDER: dict[str, int] = {Role.HOST: 0, Role.COHOST: 1, Role.SPEAKER: 2, Role.LISTENER: 3}
 
 
 def display_name(user) -> str:

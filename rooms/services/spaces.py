@@ -1,5 +1,6 @@
 """A space's life: create or schedule, start, end, cancel; reminders and follows."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -67,7 +68,7 @@ def do_create_space(
     *,
     title: str,
     description: str = "",
-    topics: list[str] = (),
+    topics: Sequence[str] = (),
     record: bool = False,
     allow_clips: bool = True,
     captions: bool = False,
@@ -103,10 +104,8 @@ def do_create_space(
 
 
 def _after_start(space: Space) -> None:
-    from rooms.tasks import notify_space_started
-
+    # Followers and reminder holders are told by a job that reacts to this (rooms/receivers.py).
     space_started.send(sender=Space, space=space)
-    transaction.on_commit(lambda: notify_space_started.delay(space.pk))
 
 
 @transaction.atomic
@@ -153,7 +152,9 @@ def do_end_space(user, space_id, *, reason: str = "host") -> Space:
         space = access_hosted_space(user, space_id, lock=True)
     if space.state != State.LIVE:
         raise Conflict("The space is not live.", code="not_live")
-    return _close(space.pk, from_state=State.LIVE, to_state=State.ENDED, reason=reason)
+    closed = _close(space.pk, from_state=State.LIVE, to_state=State.ENDED, reason=reason)
+    assert closed is not None  # the row is locked and was live
+    return closed
 
 
 @transaction.atomic
@@ -161,7 +162,9 @@ def do_cancel_space(user, space_id) -> Space:
     space = access_hosted_space(user, space_id, lock=True)
     if space.state != State.SCHEDULED:
         raise Conflict("Only a scheduled space can be cancelled.", code="not_scheduled")
-    return _close(space.pk, from_state=State.SCHEDULED, to_state=State.CANCELLED, reason="cancelled")
+    closed = _close(space.pk, from_state=State.SCHEDULED, to_state=State.CANCELLED, reason="cancelled")
+    assert closed is not None  # the row is locked and was scheduled
+    return closed
 
 
 def do_close_space_by_job(space_id, *, from_state: str, to_state: str, reason: str) -> bool:

@@ -13,6 +13,9 @@ const state = { space: null, people: new Map(), listenerCount: 0, you: null, ret
 // that the space is recorded (their audio waits for it), `mic` once someone on stage has
 // (their microphone waits for it). Both are asked again on the next page load.
 const told = { listen: false, mic: false };
+// The join notice opens by itself once per recording; dismissed (Escape), it stays closed
+// through later room updates, and only "Listen live" brings it back.
+let joinNoticeShown = false;
 const ROLE_LABEL = { host: "Host", cohost: "Co-host", speaker: "Speaker", listener: "" };
 const RANK = { host: 3, cohost: 2, speaker: 1, listener: 1 };
 const onStage = (p) => p.role !== "listener";
@@ -173,8 +176,8 @@ function syncAudio() {
   // (recording stopped, the space ended, the person left the stage or came up).
   const stageNotice = $("rec-stage-modal");
   if (!speaking || (stageNotice.dataset.mode === "joining" && !stageAudio.held)) closeModal("rec-stage-modal");
-  if (player.held && !speaking) openModal("rec-join-modal");
-  else closeModal("rec-join-modal");
+  if (!player.held || speaking) closeModal("rec-join-modal");
+  else if (!joinNoticeShown) { joinNoticeShown = true; openModal("rec-join-modal"); }
   listen.hidden = !live || speaking;
   listen.textContent = player.playing ? "■ Stop listening" : "▶ Listen live";
 }
@@ -230,6 +233,7 @@ function recordingStarted() {
 }
 
 function recordingStopped() {
+  joinNoticeShown = false;
   $("rec-notice").hidden = true;
   toast(isHost() ? "Recording stopped." : "The host stopped recording.");
 }
@@ -245,9 +249,11 @@ function showLevels(levels) {
   }
 }
 
-function showDelay(seconds) {
+// Listening before the space has any sound yet (or through a stall) says so, rather than nothing.
+function showDelay(seconds, waiting) {
   const el = $("behind-live");
-  el.textContent = seconds == null ? "" : seconds < 1.5 ? "Live" : `${seconds.toFixed(1)} s behind live`;
+  if (waiting) el.textContent = "Waiting for audio…";
+  else el.textContent = seconds == null ? "" : seconds < 1.5 ? "Live" : `${seconds.toFixed(1)} s behind live`;
 }
 
 function showAudioState(status) {

@@ -9,15 +9,120 @@ socket. Prints one JSON object on stdout.
 
 `ensure_ffmpeg()` is the machine-side setup of the recording-finalize benchmark (its baseline
 is Debian's ffmpeg command line): `python -m tests.bench.bench_setup ffmpeg` installs it.
+
+Shared by the benchmarks: `start_site()` starts the site as users run it (scripts/web), and
+`describe_run()` / `run_lines()` give the command line, commit and date that reproduce a run.
 """
 
+import argparse
 import json
 import os
+import shlex
 import shutil
+import socket
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
 
 FFMPEG_PACKAGE = "ffmpeg"  # Debian's, with libmp3lame
+ROOT = Path(__file__).resolve().parents[2]
+SITE_APP = "config.asgi:application"
+ASGI_SERVERS = ("site", "daphne")
+
+
+# --- what reproduces a run ----------------------------------------------------------------------
+def reproduce_command(module: str, parser: argparse.ArgumentParser, args, env_names=()) -> str:
+    """`python -m tests.bench.<module>` with every option in effect, defaults included, so that
+    a later change of a default cannot change what the printed command runs. Environment
+    variables the benchmark reads go in front when they are set."""
+    words = [f"{name}={os.environ[name]}" for name in env_names if name in os.environ]
+    words += ["python", "-m", f"tests.bench.{module}"]
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
+            continue
+        value = getattr(args, action.dest, None)
+        if value is None:
+            continue
+        if isinstance(action, argparse._StoreTrueAction):
+            if value:
+                words.append(action.option_strings[0])
+            continue
+        if isinstance(value, list | tuple | set):
+            value = ",".join(str(v) for v in value)
+        words += [action.option_strings[0], str(value)] if action.option_strings else [str(value)]
+    return shlex.join(words)
+
+
+def git_commit() -> dict:
+    """The checkout's short commit, and whether tracked files differ from it."""
+
+    def git(*argv):
+        return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True, timeout=30)
+
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        changes = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.TimeoutExpired):
+        return {"commit": "unknown", "uncommitted_changes": None}
+    if head.returncode:
+        return {"commit": "unknown", "uncommitted_changes": None}
+    return {"commit": head.stdout.strip(), "uncommitted_changes": bool(changes.stdout.strip())}
+
+
+def describe_run(module: str, parser: argparse.ArgumentParser, args, env_names=()) -> dict:
+    return {
+        "command": reproduce_command(module, parser, args, env_names),
+        **git_commit(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def run_lines(run: dict) -> str:
+    dirty = " (with uncommitted changes)" if run["uncommitted_changes"] else ""
+    return f"reproduce with: {run['command']}\nat commit {run['commit']}{dirty}, started {run['date']}"
+
+
+# --- the site's server --------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not listen on {port} within {timeout}s")
+
+
+def start_site(procs, asgi_server: str, env: dict, logfile: Path, app: str = SITE_APP):
+    """Starts the site on a free port of 127.0.0.1 and waits until it listens: (process, port).
+
+    `site` is scripts/web, what users run (uvicorn with the site's flags; it execs, so the
+    process is the server itself). `daphne` serves the same application on daphne, the server
+    the site used before, as a what-if. `procs` is the benchmark's room_fanout.Processes."""
+    port = free_port()
+    if asgi_server == "site":
+        if app != SITE_APP:
+            raise ValueError(f"scripts/web serves {SITE_APP} only; use --asgi-server daphne for {app}")
+        command = ["bash", str(ROOT / "scripts" / "web")]
+        env = {**env, "PYTHON": sys.executable, "HOST": "127.0.0.1", "PORT": str(port)}
+    elif asgi_server == "daphne":
+        command = [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), app]
+    else:
+        raise ValueError(f"unknown ASGI server {asgi_server!r} (one of {', '.join(ASGI_SERVERS)})")
+    proc = procs.start(command, env, logfile)
+    wait_port(port, proc)
+    return proc, port
 
 
 def ensure_ffmpeg() -> str:

@@ -3,15 +3,15 @@
     python -m tests.bench.media_echo_server PORT MAX_SECONDS
 
 Each websocket on ws://127.0.0.1:PORT/ sends one {"sdp": offer} and gets {"sdp": answer}. The
-peer connection sends back the audio it receives: aiortc decodes it and encodes it again,
-as the engine does, but with no mixing, no HLS or FLAC writing and no Django. It closes when
-its socket closes. WebRTC stays on 127.0.0.1 (MEDIA_ICE_ADDRESSES, no ICE servers). The
-server stops on SIGTERM or after MAX_SECONDS.
-
-Each decoded frame goes back as a new mono frame of exactly its samples, as the engine's
-MixMinusTrack sends. Handing aiortc the decoded frame itself would cost far more: its Opus
-decoder allocates 120 ms planes, and aiortc's pure-Python audio level (an RTP header
-extension) then walks the whole 23 kB plane of every 20 ms frame (about 0.7 ms each).
+peer connection sends back the audio it receives, doing per stream the work the engine does
+per speaker, with the engine's own code: the same receive buffer (rooms.media.peers'
+arrival-order buffer in place of aiortc's), aiortc's Opus decode, `to_mono`, and the
+engine's `MixMinusTrack`, which encodes mono Opus at 40 kbit/s in 20 ms frames itself and
+hands aiortc finished packets. What it leaves out is what the engine adds on top: mixing
+(each speaker's mix-minus), the 20 ms mixing clock, the program's HLS (AAC) and the tracks'
+FLAC in the writer thread, Django and the channel layer. It closes when its socket closes.
+WebRTC stays on 127.0.0.1 (MEDIA_ICE_ADDRESSES, no ICE servers). The server stops on SIGTERM
+or after MAX_SECONDS.
 """
 
 import asyncio
@@ -20,43 +20,44 @@ import os
 import signal
 import sys
 
-import av
-import numpy as np
-from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
 
-class EchoTrack(MediaStreamTrack):
-    """What came in, folded to mono (as the engine folds voices), goes straight back out."""
+async def echo(source, out) -> None:
+    """What came in, folded to mono as the engine folds each voice, goes straight back out."""
+    from rooms.media.audio import to_mono
 
-    kind = "audio"
-
-    def __init__(self, source: MediaStreamTrack):
-        super().__init__()
-        self.source = source
-
-    async def recv(self):
-        frame = await self.source.recv()
-        data = frame.to_ndarray()
-        channels = len(frame.layout.channels)
-        samples = data[0] if frame.format.is_planar else data.reshape(-1, channels)[:, 0]
-        out = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples).reshape(1, -1), format="s16", layout="mono")
-        out.sample_rate, out.pts, out.time_base = frame.sample_rate, frame.pts, frame.time_base
-        return out
+    while True:
+        try:
+            frame = await source.recv()
+        except MediaStreamError:
+            return
+        out.feed(to_mono(frame))
 
 
 async def handle(ws) -> None:
+    # The engine's own receive buffer and sender, so that the per-stream work is the engine's.
+    from rooms.media.peers import MixMinusTrack, _receive_on_arrival
+
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    out = MixMinusTrack()
+    readers: list[asyncio.Task] = []
 
     def on_track(track):
-        if track.kind == "audio":
-            pc.addTrack(EchoTrack(track))
+        if track.kind == "audio" and not readers:
+            readers.append(asyncio.ensure_future(echo(track, out)))
 
     pc.on("track", on_track)
     try:
         message = json.loads(await asyncio.wait_for(ws.recv(), 30))
         await pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="offer"))
+        for transceiver in pc.getTransceivers():
+            if transceiver.kind == "audio":
+                _receive_on_arrival(transceiver.receiver)
+        pc.addTrack(out)
         await pc.setLocalDescription(await pc.createAnswer())
         await ws.send(json.dumps({"sdp": pc.localDescription.sdp}))
         async for _ in ws:  # until the client closes its socket
@@ -64,6 +65,9 @@ async def handle(ws) -> None:
     except (ConnectionClosed, TimeoutError):
         pass
     finally:
+        for reader in readers:
+            reader.cancel()
+        out.stop()
         await pc.close()
 
 

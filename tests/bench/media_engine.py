@@ -2,18 +2,22 @@
 
     python -m tests.bench.media_engine [--quick]
 
-It starts the site (daphne config.asgi:application, embedded media engine, SQLite, MEDIA_ROOT
-in a temporary folder, WebRTC on 127.0.0.1 only, 2 s HLS segments) and drives it with aiortc
-speakers that sign in through the room socket, as the page does. Measured, each beside a
-baseline from the same run:
+It starts the site as users run it (scripts/web: uvicorn serving config.asgi:application;
+`--asgi-server daphne` is a what-if) in its embedded setup (media engine in the web process,
+SQLite, MEDIA_ROOT in a temporary folder, WebRTC on 127.0.0.1 only, 2 s HLS segments) and
+drives it with aiortc speakers that sign in through the room socket, as the page does.
+Measured, each beside a baseline from the same run:
 
 1. mouth-to-ear latency speaker -> engine -> speaker (impulses), vs a direct aiortc A -> B;
 2. listener delay: a burst's send -> its segment listed in live.m3u8, vs the segment length;
-3. CPU and RSS of the server with one 10-speaker space, vs a bare aiortc echo peer process;
+3. CPU and RSS of the server with one 10-speaker space, vs a bare aiortc echo peer process
+   that decodes and encodes each stream as the engine does (mono Opus 40 kbit/s, its own
+   encoder), with no mixing, no files and no Django;
 4. server RSS over join/leave cycles of one speaker (after the first tenth vs at the end);
 5. how many 10-speaker spaces one engine process holds before its 20 ms clock falls behind.
 
-Prints a table and writes tests/bench/results/media_engine.json. See tests/bench/README.md.
+Prints the command that reproduces the run at the start and with the table, and writes
+tests/bench/results/media_engine.json. See tests/bench/README.md.
 """
 
 import argparse
@@ -41,8 +45,16 @@ from websockets.exceptions import ConnectionClosed
 
 from rooms.media.audio import FRAME_SAMPLES, SAMPLE_RATE, SILENCE, TIME_BASE, to_frame
 from tests.audio import PacedTrack
-from tests.bench.bench_setup import session_for
-from tests.bench.room_fanout import BIN, PY, RESULTS, ROOT, Processes, free_port, wait_port
+from tests.bench.bench_setup import (
+    ASGI_SERVERS,
+    describe_run,
+    free_port,
+    run_lines,
+    session_for,
+    start_site,
+    wait_port,
+)
+from tests.bench.room_fanout import BIN, PY, RESULTS, ROOT, Processes
 
 FRAME = FRAME_SAMPLES  # 20 ms
 
@@ -1161,7 +1173,8 @@ def report(results: dict) -> list[dict]:
 
 def print_report(rows: list[dict], results: dict, args) -> None:
     print()
-    print(f"Media engine benchmark ({'quick' if args.quick else 'full'}), {os.cpu_count()} cores")
+    server = "scripts/web, uvicorn" if args.asgi_server == "site" else "daphne (what-if)"
+    print(f"Media engine benchmark ({'quick' if args.quick else 'full'}), {os.cpu_count()} cores, site on {server}")
     head = ["metric", "engine (site)", "baseline", "ratio", "target", "verdict"]
     keys = ["metric", "engine", "baseline", "ratio", "target", "verdict"]
     widths = [max([len(h)] + [len(str(r[k])) for r in rows]) for h, k in zip(head, keys, strict=True)]
@@ -1240,7 +1253,7 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt()
 
 
-def main() -> int:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smoke run: 12 impulses, 10 s windows, 20 cycles")
     parser.add_argument("--impulses", type=int, help="impulses per latency run (default 50; quick 12)")
@@ -1259,14 +1272,19 @@ def main() -> int:
         action="store_true",
         help="py-spy the servers during the 10-speaker windows (results/media_engine-profile-*.txt; skews CPU)",
     )
+    parser.add_argument(
+        "--asgi-server",
+        choices=ASGI_SERVERS,
+        default="site",
+        help="site: scripts/web (uvicorn, as deployed); daphne: the same app on daphne, for comparison",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, media, logs)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser
 
-    if args.worker:
-        asyncio.run(worker_main(json.loads(Path(args.worker).read_text())))
-        return 0
 
+def resolve_defaults(args) -> None:
+    """Fills in the options left unset: the full run's values, or --quick's."""
     quick = args.quick
     args.impulses = args.impulses or (12 if quick else 50)
     args.loss_impulses = args.loss_impulses if args.loss_impulses is not None else (6 if quick else 20)
@@ -1274,6 +1292,19 @@ def main() -> int:
     args.cycles = args.cycles or (20 if quick else 200)
     args.max_spaces = args.max_spaces if args.max_spaces is not None else (2 if quick else 6)
     args.capacity_window = args.capacity_window or (5.0 if quick else 10.0)
+
+
+def main() -> int:
+    parser = arguments()
+    args = parser.parse_args()
+
+    if args.worker:
+        asyncio.run(worker_main(json.loads(Path(args.worker).read_text())))
+        return 0
+
+    resolve_defaults(args)
+    run = describe_run("media_engine", parser, args)  # the resolved values: --quick's are spelled out
+    print(run_lines(run), flush=True)
     args.phases = {name.strip() for name in args.phases.split(",") if name.strip()}
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -1317,15 +1348,9 @@ def main() -> int:
         assert settings.MEDIA_ENGINE["ICE_ADDRESSES"] == ["127.0.0.1"], "WebRTC must stay on loopback"
         limit_host_addresses()
 
-        port = free_port()
-        server_log = ServerLog(workdir / "daphne.log")
-        server = procs.start(
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            env,
-            server_log.path,
-        )
-        wait_port(port, server)
-        log(f"site on port {port} (daphne pid {server.pid})")
+        server_log = ServerLog(workdir / f"{args.asgi_server}.log")
+        server, port = start_site(procs, args.asgi_server, env, server_log.path)
+        log(f"site on port {port} ({args.asgi_server} pid {server.pid})")
         ctx = Context(procs, server, port, workdir, env, server_log)
         ctx.profile = args.profile
         results = asyncio.run(run_phases(ctx, spaces, args, media_root))
@@ -1343,8 +1368,9 @@ def main() -> int:
     try:
         rows = report(results)
         print_report(rows, results, args)
+        print(run_lines(run), flush=True)
         payload = {
-            "command": " ".join([Path(PY).name, "-m", "tests.bench.media_engine", *sys.argv[1:]]),
+            **run,
             "settings": {k: sorted(v) if isinstance(v, set) else v for k, v in vars(args).items() if k != "worker"},
             "machine": {"cpus": os.cpu_count(), "loadavg_end": os.getloadavg()},
             "wall_s": time.monotonic() - started,

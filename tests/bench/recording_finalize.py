@@ -15,6 +15,9 @@
    64k) and MP3 (libmp3lame 64k, quality 7) in one run. CPU time of both passes.
 5. Checks the outputs (M4A durations, our MP3's decoded length, our output's loudness) and
    prints a table; writes tests/bench/results/recording_finalize.json. See tests/bench/README.md.
+
+It prints the command that reproduces the run (every option, defaults included), the commit and
+the date at the start and with the table.
 """
 
 import argparse
@@ -35,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.bench.bench_setup import ensure_ffmpeg
+from tests.bench.bench_setup import describe_run, ensure_ffmpeg, run_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -432,7 +435,7 @@ def loadavg() -> str:
         return " ".join(f.read().split()[:3])
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=int, default=3600, help="seconds of the space (default 3600)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each, best CPU time kept")
@@ -442,12 +445,19 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile ours into results/")
     parser.add_argument("--keep", action="store_true", help="keep the rendered files")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    return parser
+
+
+def main() -> None:
+    parser = arguments()
     args = parser.parse_args()
     if args.child:
         child(json.loads(args.child))
         return
     if args.duration % CHUNK_SECONDS:
         parser.error(f"--duration must be a multiple of {CHUNK_SECONDS}")
+    run = describe_run("recording_finalize", parser, args)
+    print(run_lines(run), flush=True)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -458,6 +468,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     workdir = RESULTS / f"recording_finalize-{os.getpid()}"
     payload: dict = {
+        **run,
         "when": datetime.now().isoformat(timespec="seconds"),
         "duration_s": args.duration,
         "core": args.core,
@@ -502,6 +513,7 @@ def main() -> None:
         }
         payload["loadavg_after"] = loadavg()
         print(report(payload))
+        print(run_lines(run), flush=True)
         out = RESULTS / (
             "recording_finalize.json" if args.duration == 3600 else f"recording_finalize-{args.duration}s.json"
         )

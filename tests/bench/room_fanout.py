@@ -2,9 +2,12 @@
 
     python -m tests.bench.room_fanout [--sizes 1000,2000,5000,10000] [--events 20]
 
-For each size it starts the site (daphne config.asgi:application, PostgreSQL, Redis channel
-layer) and then a bare asyncio `websockets` baseline server, drives both with the same
-client process (tests/bench/bench_client.py) and prints one table. See tests/bench/README.md.
+For each size it starts the site as users run it (scripts/web: uvicorn serving
+config.asgi:application; `--asgi-server daphne` serves the same application on daphne as a
+what-if) on PostgreSQL and the Redis channel layer, then a bare asyncio `websockets` baseline
+server, drives both with the same client process (tests/bench/bench_client.py) and prints one
+table. It prints the command that reproduces the run at the start and with the table. See
+tests/bench/README.md.
 """
 
 import argparse
@@ -13,7 +16,6 @@ import math
 import os
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,11 +25,23 @@ from pathlib import Path
 
 import psycopg
 
+from tests.bench.bench_setup import (
+    ASGI_SERVERS,
+    SITE_APP,
+    describe_run,
+    free_port,
+    run_lines,
+    start_site,
+    wait_port,
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).resolve().parent / "results"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PY = sys.executable
 BIN = Path(PY).parent
+# Read by the site or by tests.bench.asgi_gcstats: part of what reproduces a run when set.
+ENV_READ = ("ROUNDTABLE_BATCH_INTERVAL_MS", "BENCH_GC_THRESHOLD", "BENCH_GC_FREEZE")
 
 
 def log(msg: str) -> None:
@@ -38,25 +52,6 @@ def raise_fd_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by the children
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not listen on {port} within {timeout}s")
 
 
 class Processes:
@@ -186,34 +181,24 @@ def bench_size(n: int, args, procs: Processes, env_base: dict, workdir: Path) ->
     results = []
 
     # --- the site ---
-    port = free_port()
-    server_env = env_base
-    if args.asgi_server == "site":
-        # What users run: scripts/web (uvicorn with the site's flags).
-        command = ["bash", str(ROOT / "scripts" / "web")]
-        server_env = {**env_base, "PYTHON": PY, "HOST": "127.0.0.1", "PORT": str(port)}
-    else:
-        # What-if: the same application on daphne, the server the site used before.
-        command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), args.app]
-    daphne = procs.start(command, server_env, workdir / f"{args.asgi_server}-{n}.log")
+    server, port = start_site(procs, args.asgi_server, env_base, workdir / f"{args.asgi_server}-{n}.log", args.app)
     try:
-        wait_port(port, daphne)
-        log(f"n={n}: site on port {port} ({args.asgi_server} pid {daphne.pid}), space {accounts['space_id']}")
+        log(f"n={n}: site on port {port} ({args.asgi_server} pid {server.pid}), space {accounts['space_id']}")
         cfg = dict(
             common,
             mode="site",
-            server_pid=daphne.pid,
+            server_pid=server.pid,
             host="127.0.0.1",
             port=port,
             url=f"ws://127.0.0.1:{port}/ws/spaces/{accounts['space_id']}/",
             origin=f"http://127.0.0.1:{port}",
         )
         result = run_client(procs, cfg, workdir, env_base, client_timeout)
-        result["server_alive"] = daphne.poll() is None
-        result["label"] = "site" if args.asgi_server == "daphne" else "site-uv"
+        result["server_alive"] = server.poll() is None
+        result["label"] = args.asgi_server  # "site" is scripts/web; "daphne" the what-if
         results.append(result)
     finally:
-        procs.stop(daphne)
+        procs.stop(server)
 
     if args.skip_baseline:
         return results + [{"n": n, "mode": "baseline", "failed": "skipped (--skip-baseline)"}]
@@ -330,7 +315,7 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt()
 
 
-def main() -> int:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,2000,5000,10000", help="listener counts, comma-separated")
     parser.add_argument(
@@ -352,16 +337,27 @@ def main() -> int:
     )
     parser.add_argument(
         "--asgi-server",
-        choices=("site", "daphne"),
+        choices=ASGI_SERVERS,
         default="site",
         help="site: scripts/web (uvicorn, as deployed); daphne: the same app on daphne, for comparison",
     )
-    parser.add_argument("--app", default="config.asgi:application", help="the ASGI application to serve")
+    parser.add_argument(
+        "--app", default=SITE_APP, help="the ASGI application daphne serves (scripts/web always serves the site's)"
+    )
     parser.add_argument("--skip-baseline", action="store_true", help="run the site only (no ratios)")
     parser.add_argument("--no-uvloop", action="store_true", help="run the client on asyncio's own loop")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the bench database at the end")
+    return parser
+
+
+def main() -> int:
+    parser = arguments()
     args = parser.parse_args()
+    if args.app != SITE_APP and args.asgi_server == "site":
+        parser.error(f"--app needs --asgi-server daphne: scripts/web serves {SITE_APP} only")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    run = describe_run("room_fanout", parser, args, ENV_READ)
+    print(run_lines(run), flush=True)
     args.batch_interval_ms = int(os.environ.get("ROUNDTABLE_BATCH_INTERVAL_MS", "400"))
 
     raise_fd_limit()
@@ -415,8 +411,9 @@ def main() -> int:
 
     comparisons = [c for c in comparisons if c["ratios"]]
     print_table(rows, comparisons)
+    print(run_lines(run), flush=True)
     payload = {
-        "command": " ".join([Path(PY).name, "-m", "tests.bench.room_fanout", *sys.argv[1:]]),
+        **run,
         "settings": {k: v for k, v in vars(args).items()},
         "machine": {"cpus": os.cpu_count(), "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)},
         "wall_s": time.monotonic() - started,

@@ -7,13 +7,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+
+from tests.waiting import poll
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,6 +41,14 @@ def _database_env() -> dict:
     if db["ENGINE"].endswith("sqlite3"):
         return {"SQLITE_PATH": str(db["NAME"]), "DATABASE_URL": ""}
     return {"DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"}
+
+
+def _answers(base: str) -> bool:
+    try:
+        urllib.request.urlopen(base + "/", timeout=2)
+    except OSError:
+        return False
+    return True
 
 
 @pytest.fixture
@@ -71,15 +80,9 @@ def site(transactional_db, site_env):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the web server did not start") from None
-                time.sleep(0.2)
+        poll(lambda: _answers(base) or proc.poll() is not None, 30, "the web server to start")
+        if proc.poll() is not None:
+            raise RuntimeError("the web server exited before it served a page")
         yield base
     finally:
         proc.terminate()

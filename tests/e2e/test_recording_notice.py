@@ -77,6 +77,36 @@ def test_it_tells_a_listener_joining_a_recorded_space_before_anything_plays(page
     expect(page.locator("#rec-banner")).to_be_visible()
 
 
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_it_keeps_a_dismissed_join_notice_closed_while_the_room_changes(page_as, phone):
+    space = SpaceFactory(title="Founders talk", host=UserFactory(username="hana"), record=True, recording=True)
+    page = page_as(UserFactory(username="lena"), phone=phone)
+    open_room(page, space)
+    notice = page.locator("#rec-join-modal")
+    expect(notice).to_be_visible()
+    # Her own arrival is announced in a batch too: it has reached her page before she dismisses.
+    expect(page.locator("#audience .person", has_text="lena")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(notice).to_be_hidden()
+
+    # The room changes under her twice: someone else arrives, and she raises her hand.
+    open_room(page_as(UserFactory(username="otto")), space)
+    expect(page.locator("#audience .person", has_text="otto")).to_be_visible()
+    expect(notice).to_be_hidden()
+    page.click("#btn-hand")
+    expect(page.locator("#btn-hand")).to_have_text("✋ Lower hand")
+
+    expect(notice).to_be_hidden()
+    assert program_ever_loaded(page) is False
+    # "Listen live" is not covered by the notice, and asks again before anything plays.
+    page.click("#btn-listen")
+    expect(notice).to_be_visible()
+    notice.get_by_role("button", name="Listen").click()
+    expect(notice).to_be_hidden()
+    expect(page.locator("#btn-listen")).to_have_text("■ Stop listening")
+    assert program_started(page) is True
+
+
 def test_it_lets_a_listener_in_as_before_when_nobody_records(page_as):
     space = SpaceFactory(title="Off the record", host=UserFactory(username="hana"))
     page = page_as(UserFactory(username="lena"))

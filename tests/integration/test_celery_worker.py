@@ -1,47 +1,29 @@
 """A real Celery worker on Redis, against the PostgreSQL test database: tasks survive JSON
 serialization, run after commit, fan out, and are idempotent when run again."""
 
-import os
 import tempfile
-import time
 from datetime import timedelta
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from rooms.models import Follow, Notification, Reminder, Space
 from rooms.services.spaces import do_start_space
 from rooms.tasks import cancel_no_show_spaces, end_empty_spaces
 from tests.factories import ScheduledSpaceFactory, SpaceFactory, UserFactory
-from tests.integration.processes import start_worker, stop
+from tests.integration.processes import start_worker, stop, worker_env
+from tests.waiting import poll
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout=60):
-    """Poll until `predicate()` is true; the bound only stops a broken run from hanging."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.fixture
 def worker(transactional_db):
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.CELERY_BROKER_URL,
-    }
     log = tempfile.TemporaryFile(mode="w+")
-    proc = start_worker(env, log)
+    proc = start_worker(worker_env(), log)
     try:
         yield proc
     finally:
@@ -61,7 +43,7 @@ def test_it_notifies_reminders_and_followers_when_a_space_starts(worker):
 
     do_start_space(host, space.pk)
 
-    assert wait_for(lambda: Notification.objects.filter(user=follower).exists()), "the worker never ran the task"
+    poll(lambda: Notification.objects.filter(user=follower).exists(), 60, "the worker to run the task")
     assert Reminder.objects.get(user=fan, space=space).notified_at is not None
     assert Notification.objects.filter(user=fan, url=space.get_absolute_url()).count() == 1
     assert Notification.objects.filter(user=follower).count() == 1
@@ -85,7 +67,7 @@ def test_it_fans_out_beat_jobs_through_the_worker(worker):
             and Space.objects.get(pk=empty.pk).state == Space.State.ENDED
         )
 
-    assert wait_for(settled), "the fanned-out tasks never ran"
+    poll(settled, 60, "the fanned-out tasks to run")
     assert Space.objects.get(pk=busy.pk).state == Space.State.LIVE
     # Running the beat jobs again changes nothing.
     assert cancel_no_show_spaces() == 0

@@ -2,7 +2,7 @@
 speakers reach it through the room socket (channels_redis in between), it writes the program,
 and when it dies the space moves to another engine whose segments continue the numbering."""
 
-import asyncio
+import functools
 import os
 import re
 import signal
@@ -23,6 +23,7 @@ from rooms.media.encode import decode_file
 from rooms.media.ice import limit_host_addresses
 from rooms.media.program import playlist_name, program_prefix
 from rooms.models import MediaNode, Space
+from tests import waiting
 from tests.audio import TONES, has_tone
 from tests.integration.processes import stop
 from tests.media.speakers import ToneSpeaker
@@ -108,13 +109,8 @@ def engines(transactional_db, settings, tmp_path):
         limit_host_addresses()
 
 
-async def wait_until(predicate, timeout: float = 30.0, what: str = "the condition") -> None:
-    """Polls a database or file-system condition; the bound only stops a broken run from hanging."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await database_sync_to_async(predicate)():
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.2)
+# Engine processes start and hand over in seconds; what is asked reads the database or files.
+wait_until = functools.partial(waiting.wait_until, timeout=30.0, in_thread=True)
 
 
 async def engine_alive(engines: Engines, name: str) -> None:

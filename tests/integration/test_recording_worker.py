@@ -34,7 +34,7 @@ from rooms.tasks import cancel_no_show_spaces
 from tests.audio import band_energy
 from tests.factories import SpaceFactory, UserFactory
 from tests.integration import test_media_engine_process as engine_process
-from tests.integration.processes import start_worker, stop
+from tests.integration.processes import poll, start_worker, stop
 from tests.integration.test_media_engine_process import engine_alive, read_segments, segment_numbers, wait_until
 from tests.media.speakers import ToneSpeaker
 from tests.rooms.socket_helpers import sockets_fixture  # noqa: F401
@@ -81,16 +81,6 @@ def worker(engines, tmp_path):
         stop(proc)
         log.close()
         print(f"--- worker (exit {proc.returncode})\n{log_path.read_text()}")
-
-
-def poll(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 # --- rendering -------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Helpers for the tests that drive the embedded engine with tone speakers: where the clock
 is, which program segments lie wholly in a span of it, and what each holds."""
 
-import asyncio
 import re
 
 import numpy as np
@@ -13,6 +12,7 @@ from rooms.media.encode import decode_file
 from rooms.media.engine import embedded_engine, stop_embedded_engine
 from rooms.media.program import playlist_name, program_prefix
 from tests.media.speakers import ToneSpeaker
+from tests.waiting import wait_until  # noqa: F401  (the engine tests' wait)
 
 SEGMENT = SAMPLE_RATE  # MEDIA_SEGMENT_SECONDS is 1 in tests/media/conftest.py
 # AAC's encoder delay moves the last few ms of each segment's audio into the next file.
@@ -32,15 +32,6 @@ def current_engine():
     engine = embedded_engine()
     assert engine is not None, "no embedded engine in this loop"
     return engine
-
-
-async def wait_until(predicate, timeout: float = 15.0, what: str = "the condition") -> None:
-    """Polls `predicate()` on the loop; the bound only stops a broken run from hanging."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def join(sockets, people, name: str, freq: float) -> ToneSpeaker:

@@ -2,7 +2,6 @@
 the program holds every unmuted voice, never a muted one; each speaker hears everyone but
 themselves; each speaker's track holds only their voice, at the right place on the clock."""
 
-import asyncio
 import re
 
 import numpy as np
@@ -10,23 +9,17 @@ import pytest
 from channels.db import database_sync_to_async
 from django.core.files.storage import default_storage
 
+from rooms.media.audio import SAMPLE_RATE
 from rooms.media.encode import decode_file
 from rooms.media.program import playlist_name, program_prefix
 from rooms.media.tracks import chunk_start_ms, track_prefix
 from tests.audio import TONES, has_tone
+from tests.media.engine_helpers import clock_past, current_engine
 from tests.media.speakers import ToneSpeaker
 from tests.rooms.socket_helpers import sockets_fixture, update_participant  # noqa: F401
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def wait_until(predicate, timeout=15.0):
-    """Polls a file-system condition; the bound only stops a broken run from hanging."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await database_sync_to_async(predicate)():
-        assert loop.time() < deadline, "timed out"
-        await asyncio.sleep(0.1)
 
 
 def read_program(space_id) -> np.ndarray:
@@ -55,7 +48,9 @@ async def test_it_mixes_program_mix_minus_and_tracks_by_voice(people, sockets):
             socket = await sockets.open(space.pk, getattr(people, name), name=name)
             speakers[name] = ToneSpeaker(socket, freq)
             await speakers[name].join()
-        await asyncio.sleep(3)  # let three seconds of conversation happen
+        # Three seconds of conversation, on the engine's own clock.
+        session = current_engine().sessions[space.pk]
+        await clock_past(session, session.sample + 3 * SAMPLE_RATE)
         host_socket = speakers["host"].socket
         await host_socket.send("space.end")
         await host_socket.wait_type("space.ended", timeout=5)

@@ -133,9 +133,17 @@ def test_an_older_edit_finishing_late_does_not_replace_the_latest(voices):
 
 
 def test_a_render_claimed_by_one_worker_is_not_run_by_another(voices):
+    from celery.exceptions import Retry
+    from django.utils import timezone
+
     recording = end_recorded_space(voices.space, [(0, 10)], 10)
     render = recording.renders.get()
-    Render.objects.filter(pk=render.pk).update(state="running")
+    Render.objects.filter(pk=render.pk).update(state="running", attempts=1, heartbeat_at=timezone.now())
+    with pytest.raises(Retry):  # it looks again later, in case that worker dies
+        render_recording(render.pk)
+    render.refresh_from_db()
+    assert render.state == "running" and render.attempts == 1
+    Render.objects.filter(pk=render.pk).update(state="ready")
     assert render_recording(render.pk) == "not claimed"
 
 

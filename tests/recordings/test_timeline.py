@@ -1,6 +1,6 @@
 import pytest
 
-from recordings.timeline import check_edits, closed_spans, fmt, kept_ranges, parse_time
+from recordings.timeline import MAX_TIME_MS, check_edits, closed_spans, fmt, kept_ranges, parse_time
 from rooms.errors import InvalidRequest
 
 TOTAL = 60_000
@@ -64,3 +64,23 @@ def test_times_read_and_print_the_way_people_write_them():
             parse_time(bad)
     assert fmt(12_345) == "0:12.3"
     assert fmt(3_723_000) == "1:02:03.0"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["9" * 400, f"{'9' * 400}:00", "1." + "9" * 400, "360000001", "100:00:01", "²", "٣:00", "1e9", "inf", "nan"],
+)
+def test_a_time_too_big_or_not_in_plain_digits_is_refused(bad):
+    with pytest.raises(ValueError):
+        parse_time(bad)
+
+
+def test_the_longest_time_is_still_read():
+    assert parse_time("100:00:00") == MAX_TIME_MS
+
+
+@pytest.mark.parametrize("huge", [float("inf"), float("nan"), "9" * 5000])
+def test_an_edit_list_with_an_unreadable_number_is_refused(huge):
+    with pytest.raises(InvalidRequest) as error:
+        check_edits({"trim_start_ms": 0, "cuts": [[huge, 2000]]}, TOTAL)
+    assert error.value.code == "bad_edits"

@@ -8,6 +8,7 @@ the unrelated ones (mostly `batch` events, whose timing the tests never depend o
 import asyncio
 import json
 from collections.abc import Callable
+from pathlib import Path
 from socket import create_server
 
 import pytest
@@ -16,6 +17,8 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 from uvicorn.protocols.utils import ClientDisconnected
 from websockets import ConnectionClosed
 from websockets.asyncio.client import connect as websocket_connect
@@ -27,6 +30,30 @@ from rooms.models import Participant, Space
 TIMEOUT = 3
 ORIGIN = b"http://127.0.0.1"
 HOST = b"127.0.0.1"
+
+# The protocol's schema: every message a socket test receives must match it (see _receive),
+# so the whole consumer suite proves that the server sends only what the docs describe.
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "room-protocol.schema.json").read_text())
+SERVER_MESSAGES = Draft202012Validator({"$defs": SCHEMA["$defs"], "$ref": "#/$defs/server_message"})
+# Made up by the tests themselves (see marker) and sent through the space's group.
+TEST_EVENTS = {"test.marker"}
+
+
+def schema_errors(message) -> str | None:
+    """Why `message` is not a server message of the schema; None when it is one.
+
+    The error is looked for in the definition of the message's own type: the oneOf of all
+    types would report that it matched none of them."""
+    if SERVER_MESSAGES.is_valid(message):
+        return None
+    kind = message.get("type") if isinstance(message, dict) else None
+    if kind not in SCHEMA["$defs"] or {"$ref": f"#/$defs/{kind}"} not in SCHEMA["$defs"]["server_message"]["oneOf"]:
+        return f"no server message has the type {kind!r}"
+    error = best_match(
+        SERVER_MESSAGES.evolve(schema={"$defs": SCHEMA["$defs"], "$ref": f"#/$defs/{kind}"}).iter_errors(message)
+    )
+    return f"{kind}: {error.message} at {error.json_path}"
+
 
 # Every client message type and the persona fixtures the tests use.
 PERSONAS = ("host", "cohost", "speaker", "listener", "raised", "outsider", "staff", "guest")
@@ -113,6 +140,11 @@ class RoomSocket:
         except UnicodeEncodeError:
             raise AssertionError(f"{self.name}: the server sent text no server can encode: {output!r}") from None
         message = json.loads(output["text"])
+        if not (isinstance(message, dict) and message.get("type") in TEST_EVENTS):
+            problem = schema_errors(message)
+            assert problem is None, (
+                f"{self.name}: the server sent a message outside docs/room-protocol.schema.json ({problem}): {message!r}"
+            )
         self.seen.append(message)
         self.inbox.append(message)
         return message

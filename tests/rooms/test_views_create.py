@@ -130,3 +130,20 @@ def test_it_keeps_what_was_typed_after_an_error(client, alice):
 
     assert response.status_code == 400
     assert 'value="Django after dark"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "title", ["Django\u200b after dark", "\u202eDjango after dark", "Django \u2066after\u2069 dark"]
+)
+def test_it_refuses_a_title_with_characters_that_cannot_be_seen(client, alice, title):
+    response = client.post(URL, form_data(title=title))
+
+    assert response.status_code == 400
+    assert "cannot be seen" in " ".join(response.context["form"].errors["title"])
+    assert not Space.objects.exists()
+
+
+def test_it_stores_the_title_in_nfkc(client, alice):
+    client.post(URL, form_data(title="Ｄｊａｎｇｏ after dark ﬁnally"))
+
+    assert Space.objects.get().title == "Django after dark finally"
