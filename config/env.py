@@ -152,14 +152,20 @@ def url_error(value: str, schemes: Iterable[str]) -> str | None:
     return None
 
 
-def env_url(name: str, default: str, schemes: Iterable[str]) -> str:
+def env_checked(name: str, default: str, error: Callable[[str], str | None]) -> str:
+    """A string that `error` accepts: it returns what is wrong with a value (None if nothing)."""
     raw = _raw(name)
     if raw is None:
         return default
-    error = url_error(raw.strip(), schemes)
-    if error:
-        return problem(f"{name}={raw!r} {error}", default)
+    wrong = error(raw.strip())
+    if wrong:
+        return problem(f"{name}={raw!r} {wrong}", default)
     return raw.strip()
+
+
+def env_url(name: str, default: str, schemes: Iterable[str]) -> str:
+    schemes = list(schemes)
+    return env_checked(name, default, lambda value: url_error(value, schemes))
 
 
 def origin_error(value: str) -> str | None:
@@ -187,67 +193,54 @@ def ip_address_error(value: str) -> str | None:
     return None
 
 
-def env_host(name: str, default: str = "") -> str:
-    raw = _raw(name)
-    if raw is None:
-        return default
-    error = host_error(raw.strip())
-    if error:
-        return problem(f"{name}={raw!r} {error}", default)
-    return raw.strip()
-
-
 _HEADER = re.compile(r"^[A-Za-z0-9-]+$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
-def env_header(name: str) -> str:
-    """An HTTP header's name as a client sends it (X-Forwarded-For), or empty for none."""
-    raw = _raw(name)
-    if raw is None:
-        return ""
-    if not _HEADER.match(raw.strip()):
-        return problem(f"{name}={raw!r} is not a header name (letters, digits and '-', e.g. X-Forwarded-For)", "")
-    return raw.strip()
+def header_error(value: str) -> str | None:
+    """What is wrong with `value` as an HTTP header's name as a client sends it (X-Forwarded-For)."""
+    return None if _HEADER.match(value) else "is not a header name (letters, digits and '-', e.g. X-Forwarded-For)"
 
 
-def env_import_path(name: str, default: str) -> str:
-    """A dotted path to a class or function (a Django backend) whose module exists."""
-    raw = _raw(name)
-    if raw is None:
-        return default
-    module, _, attribute = raw.strip().rpartition(".")
+def bucket_error(value: str) -> str | None:
+    return None if _BUCKET.match(value) else "is not a bucket name (3-63 lower-case letters, digits, '.', '-')"
+
+
+def email_error(value: str) -> str | None:
+    """What is wrong with `value` as a sender: `name@host` or `Roundtable <noreply@example.org>`."""
+    return None if "@" in parseaddr(value)[1] else "is not an e-mail address (name@host or Name <name@host>)"
+
+
+def import_path_error(value: str) -> str | None:
+    """What is wrong with `value` as a dotted path to a class (a Django backend): its module must exist."""
+    module, _, attribute = value.rpartition(".")
     if not module or not attribute:
-        return problem(f"{name}={raw!r} is not a dotted path such as {default}", default)
+        return "is not a dotted path (package.module.Class)"
     try:
         found = find_spec(module)
     except (ImportError, ValueError):
         found = None
-    if found is None:
-        return problem(f"{name}={raw!r} names module {module!r}, which does not exist", default)
-    return raw.strip()
+    return None if found else f"names module {module!r}, which does not exist"
 
 
-def env_email(name: str, default: str) -> str:
-    """An address, optionally with a display name: `Roundtable <noreply@example.org>`."""
-    raw = _raw(name)
-    if raw is None:
-        return default
-    if "@" not in parseaddr(raw)[1]:
-        return problem(f"{name}={raw!r} is not an e-mail address (name@host or Name <name@host>)", default)
-    return raw.strip()
+def env_host(name: str, default: str = "") -> str:
+    return env_checked(name, default, host_error)
 
 
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+def env_header(name: str) -> str:
+    return env_checked(name, "", header_error)
 
 
 def env_bucket(name: str) -> str:
-    """An S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens."""
-    raw = _raw(name)
-    if raw is None:
-        return ""
-    if not _BUCKET.match(raw.strip()):
-        return problem(f"{name}={raw!r} is not a bucket name (3-63 lower-case letters, digits, '.', '-')", "")
-    return raw.strip()
+    return env_checked(name, "", bucket_error)
+
+
+def env_email(name: str, default: str) -> str:
+    return env_checked(name, default, email_error)
+
+
+def env_import_path(name: str, default: str) -> str:
+    return env_checked(name, default, import_path_error)
 
 
 ICE_SCHEMES = ("stun:", "turn:", "turns:")
