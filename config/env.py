@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from email.utils import parseaddr
 from importlib.util import find_spec
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -47,7 +47,11 @@ def raise_problems() -> None:
         raise ImproperlyConfigured(f"{len(problems)} settings are wrong:\n{listed}")
 
 
-def problem(message: str, fallback: T = None) -> T:
+@overload
+def problem(message: str) -> None: ...
+@overload
+def problem(message: str, fallback: T) -> T: ...
+def problem(message: str, fallback: Any = None) -> Any:
     """Report a bad setting; while settings collect, go on with `fallback`."""
     if _problems is None:
         raise ImproperlyConfigured(message)
