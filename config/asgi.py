@@ -1,6 +1,7 @@
 import gc
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -23,8 +24,9 @@ application = ProtocolTypeRouter(
 # Fanning an event out to thousands of sockets makes many short-lived objects; with the
 # default thresholds, full collections over a heap of thousands of connections stalled the
 # loop (37 % of server time at 10,000 listeners, tests/bench/room_fanout.py). Freeze what
-# start-up made and collect the young generation less often.
-if os.environ.get("ROUNDTABLE_GC_TUNING", "1") == "1":
+# start-up made and collect the young generation less often. ROUNDTABLE_GC_TUNING=0 turns it off
+# (read and checked in config/settings.py, like every variable).
+if settings.ROUNDTABLE_GC_TUNING:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
