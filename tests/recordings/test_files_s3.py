@@ -13,22 +13,7 @@ from recordings.models import Recording, Render
 
 
 @pytest.fixture
-def s3(settings, monkeypatch):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": "roundtable-media",
-                "access_key": "AKIDEXAMPLE",
-                "secret_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                "region_name": "eu-west-1",
-                "default_acl": "private",
-                "querystring_auth": True,
-                "signature_version": "s3v4",
-            },
-        },
-    }
+def s3(s3_storage, monkeypatch):
     monkeypatch.setattr(S3Storage, "exists", lambda self, name: name.startswith("recordings/"))
     assert default_storage.__class__.__name__ in ("S3Storage", "DefaultStorage")
 

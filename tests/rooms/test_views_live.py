@@ -138,24 +138,10 @@ def test_it_refuses_head_to_removed_people_too(client, program):
 
 
 @pytest.fixture
-def s3_program(program, settings, monkeypatch):
+def s3_program(program, s3_storage, monkeypatch):
     """The program on S3 (URLs signed for real by boto3; the bucket itself stood in for)."""
     from storages.backends.s3 import S3Storage
 
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": "roundtable-media",
-                "access_key": "AKIDEXAMPLE",
-                "secret_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                "region_name": "eu-west-1",
-                "querystring_auth": True,
-                "signature_version": "s3v4",
-            },
-        },
-    }
     monkeypatch.setattr(S3Storage, "exists", lambda self, name: name.startswith(program_prefix(program.space.pk)))
     monkeypatch.setattr(S3Storage, "open", lambda self, name, mode="rb": ContentFile(PLAYLIST.encode()))
     return program
