@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 # Long enough that the render takes several seconds (about half a second per minute of audio).
 RECORDED_SECONDS = 6 * 60
 # Silence after which a claim is stale, for the worker and for this process alike.
-STALE_SECONDS = 6
+STALE_SECONDS = 10  # the least RECORDING_RENDER_STALE_SECONDS accepts
 DEADLINE = 120
 
 
