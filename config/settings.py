@@ -418,7 +418,26 @@ RECORDINGS = {
     "RENDER_STALE_SECONDS": env_int("RECORDING_RENDER_STALE_SECONDS", 120, min=10),
 }
 
+CLIPS = {
+    # What the live clip button takes: the last N seconds of the space.
+    "LIVE_SECONDS": env_int("CLIP_LIVE_SECONDS", 30, min=5, max=60),
+    # The longest clip of a replay range (and the bound for a live one).
+    "MAX_SECONDS": 60,
+    "MIN_SECONDS": 1,
+    # Hours a speaker has to answer a clip request; an unanswered one then counts as no.
+    "CONSENT_HOURS": env_int("CLIP_CONSENT_HOURS", 24, min=1, max=24 * 14),
+    # Clips one person may start per hour.
+    "PER_HOUR": env_int("CLIP_RATE_PER_HOUR", 20, min=1),
+    "AAC_BIT_RATE": 64_000,
+    "MP3_KBPS": 64,
+}
+
 CELERY_BEAT_SCHEDULE = {
+    "clips.expire_requests": {
+        "task": "clips.expire_requests",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "recordings.delete_expired_copies": {
         "task": "recordings.delete_expired_copies",
         "schedule": 15 * 60.0,

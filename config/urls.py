@@ -11,4 +11,5 @@ urlpatterns = [
     path("accounts/", include("rooms.urls_accounts")),
     path("", include("rooms.urls")),
     path("", include("recordings.urls")),
+    path("", include("clips.urls")),
 ]

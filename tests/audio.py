@@ -81,3 +81,12 @@ def write_wav(path, samples: np.ndarray) -> None:
         out.setsampwidth(2)
         out.setframerate(SAMPLE_RATE)
         out.writeframes(samples.astype("<i2").tobytes())
+
+
+def band_peak(samples: np.ndarray, freq: float, window: float = 0.5) -> float:
+    """The largest share of energy near `freq` in any `window` seconds (0..1): a voice heard
+    for a few seconds of a long file stands out here, where the whole file's spectrum would
+    average it away (and its window would fade the file's ends)."""
+    step = int(window * SAMPLE_RATE)
+    shares = [band_energy(samples[at : at + step], freq) for at in range(0, len(samples) - step + 1, step)]
+    return max(shares, default=0.0)

@@ -54,3 +54,12 @@ for (const cue of cues) {
     audio.play();
   });
 }
+
+// The clip form: "From where I am" takes the player's position and the next 30 seconds.
+const form = document.querySelector("[data-clip-form]");
+form?.querySelector("[data-clip-here]").addEventListener("click", () => {
+  const at = Math.floor(audio.currentTime);
+  const end = Math.min(at + 30, Math.floor(audio.duration || at + 30));
+  form.querySelector("[data-clip-start]").value = String(at);
+  form.querySelector("[data-clip-end]").value = String(end);
+});

@@ -7,6 +7,7 @@ import {
   syncNotices,
 } from "./room-notices.js";
 import { initPeople, renderPeople, showLevels } from "./room-people.js";
+import { clipsAllowed, initClips, showClipRequest } from "./room-clips.js";
 import { RoomSocket } from "./room-socket.js";
 import { $, isHost, isLive, isRecording, onStage, page, spaceId, state, told, upsert } from "./room-state.js";
 import {
@@ -28,6 +29,7 @@ const player = new ProgramPlayer({ url: page.liveUrl, onDelay: showDelay });
 window.roundtable = { socket, state, stageAudio, player };
 initPeople(socket);
 initNotices(socket);
+initClips();
 
 function handle(msg) {
   switch (msg.type) {
@@ -85,6 +87,12 @@ function handle(msg) {
     case "removed":
       toast("You were removed from this space.");
       setTimeout(() => location.reload(), 1500);
+      return;
+    case "clip.request":
+      showClipRequest(msg.request);
+      return;
+    case "clips.allowed":
+      clipsAllowed(msg.allowed);
       return;
     case "error":
       toast(msg.message);
