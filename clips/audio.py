@@ -8,11 +8,13 @@ own preview, that speaker)."""
 import os
 
 import numpy as np
+from django.core.files.storage import default_storage
 
 from recordings.audio.encoders import M4AWriter, MP3Writer, Peaks
 from recordings.audio.loudness import LoudnessMeter, gain_to, soft_limit
 from recordings.audio.mixdown import TrackReader, track_users
 from rooms.media.audio import SAMPLE_RATE
+from rooms.media.tracks import chunk_start_ms, track_prefix
 
 MS = SAMPLE_RATE // 1000
 FRAME = 20 * MS  # voice activity is judged per 20 ms
@@ -45,6 +47,20 @@ def voiced_ms(samples: np.ndarray) -> int:
 def audible_speakers(space_id: int, ranges: Ranges) -> list[int]:
     """The users whose tracks carry a voice in the ranges (on stage but silent does not count)."""
     return [user for user in track_users(space_id) if voiced_ms(read_voice(space_id, user, ranges)) >= VOICED_MS]
+
+
+def tracks_reach(space_id: int, end_ms: int, chunk_ms: int) -> bool:
+    """Whether every track that has audio before `end_ms` is stored up to it: a chunk is
+    written whole (chunk_ms long, or cut short only where the voice left the stage)."""
+    for user in track_users(space_id):
+        try:
+            _, files = default_storage.listdir(track_prefix(space_id, user))
+        except FileNotFoundError:
+            continue
+        starts = [chunk_start_ms(f) for f in files if f.endswith(".flac")]
+        if starts and max(starts) + chunk_ms < end_ms:
+            return False
+    return True
 
 
 def mix(space_id: int, users: list[int], ranges: Ranges) -> np.ndarray:

@@ -17,6 +17,7 @@ Access rules (each has a test per role):
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -30,6 +31,7 @@ from recordings.services import access_replay
 from recordings.spans import space_ms
 from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound, RoomError
 from rooms.events import send_space_event
+from rooms.media.tracks import closed_marker
 from rooms.models import Notification, Participant, Space
 
 RENDER = "clips.render"
@@ -184,10 +186,14 @@ def do_clip_live(user, space_id, title: str = "", caption: str = "") -> Clip:
 def tracks_cover(clip: Clip) -> bool:
     """Whether the engine has stored the clip's range of every track (or will store no more)."""
     space = clip.space
-    if space.ended_at is not None:
+    if space.ended_at is not None and default_storage.exists(closed_marker(space.pk)):
         return True
-    waited = (timezone.now() - clip.created_at).total_seconds()
-    return waited >= settings.MEDIA_ENGINE["TRACK_CHUNK_SECONDS"] + 4
+    chunk = settings.MEDIA_ENGINE["TRACK_CHUNK_SECONDS"]
+    if audio.tracks_reach(space.pk, clip.ranges[-1][1], chunk * 1000):
+        return True
+    # A voice that went quiet for good (left the stage) writes no further chunk: wait no longer
+    # than two chunks for it.
+    return (timezone.now() - clip.created_at).total_seconds() >= 2 * chunk + 2
 
 
 @transaction.atomic
@@ -437,8 +443,6 @@ def remove(clip: Clip, state: str, reason: str) -> Clip:
 
 
 def delete_files(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
-
     for name in names:
         try:
             default_storage.delete(name)
