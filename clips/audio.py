@@ -23,6 +23,8 @@ VOICED_MS = 300  # a voice heard for less than this in the whole clip is not "au
 
 Ranges = list[tuple[int, int]]
 
+__all__ = ["audible_speakers", "encode", "mix", "read_voice", "track_users", "tracks_reach", "voiced_ms"]
+
 
 def read_voice(space_id: int, user_id: int, ranges: Ranges) -> np.ndarray:
     """One speaker's audio over the ranges (float32, int16 scale; silence where absent)."""

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from clips import audio
 from clips.models import Clip, Voice
-from clips.services import delete_files
+from clips.services import delete_files, take_down
 from recordings.audio.encoders import MP3Writer
 from rooms.media import storage
 from rooms.models import Notification
@@ -35,6 +35,14 @@ def render_clip(clip_id: int) -> str:
     version, voices = clip.version, consenting(clip)
     if not voices:
         return "nobody consented"
+    if not set(voices) & set(audio.track_users(clip.space_id)):
+        # The space's audio is no longer kept (its moderation copy expired): the clip cannot be
+        # made again, and its older files may hold a voice that withdrew. It goes.
+        with transaction.atomic():
+            locked = Clip.objects.select_for_update().get(pk=clip.pk)
+            if locked.version == version and not locked.is_gone:
+                take_down(locked, "The space's audio is no longer kept, so the clip could not be made again.")
+        return "audio gone"
     samples = audio.mix(clip.space_id, voices, [tuple(r) for r in clip.ranges])
     workdir = tempfile.mkdtemp(prefix="roundtable-clip-")
     try:

@@ -133,6 +133,10 @@ def do_clip_replay(user, recording_id, start_ms, end_ms, title: str = "", captio
     except (TypeError, ValueError, OverflowError):
         raise InvalidRequest("The range's start and end must be times in the replay.", code="bad_range") from None
     check_length(start, end, current.duration_ms)
+    if not audio.track_users(space.pk):
+        raise Conflict(
+            "This replay's raw audio is no longer kept, so new clips of it cannot be made.", code="audio_gone"
+        )
     kept = timeline.kept_ranges(timeline.closed_spans(recording.spans), current.edits)
     ranges = on_space_clock(kept, start, end)
     clip = Clip.objects.create(

@@ -270,3 +270,24 @@ def test_a_standing_preference_is_checked(people):
         services.do_set_preference(people.guest, "always")
     assert services.do_set_preference(people.listener, "never").choice == "never"
     assert services.preference(people.listener.pk) == "never"
+
+
+def test_once_the_raw_audio_is_gone_no_clip_is_made_and_a_withdrawal_takes_the_clip_down(
+    replay, queued, django_capture_on_commit_callbacks
+):
+    from rooms.media import storage
+    from rooms.media.storage import space_prefix
+
+    clip = make(replay, replay.listener)
+    for user in (replay.host, replay.speaker, replay.cohost):
+        answer(user, clip, "yes", django_capture_on_commit_callbacks)
+    run_renders(queued)
+    storage.delete_tree(space_prefix(replay.space.pk))  # the moderation copy expired
+    with pytest.raises(Conflict) as raised:
+        make(replay, replay.listener, 0, 9000)
+    assert raised.value.code == "audio_gone"
+    answer(replay.speaker, clip, "no", django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_renders(queued) == ["audio gone"]
+    down = clip_of(clip.pk)
+    assert down.state == Clip.State.TAKEN_DOWN and down.m4a == ""
