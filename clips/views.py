@@ -162,9 +162,11 @@ def clip_played(request, clip_id):
 def oembed(request):
     """oEmbed (https://oembed.com) for share pages: a rich type with the embeddable player."""
     url = request.GET.get("url", "")
-    fmt = request.GET.get("format", "json")
-    if fmt != "json":
+    fmt = request.GET.get("format") or "json"
+    if fmt == "xml":  # the spec's answer to a format a provider does not offer
         return HttpResponse("Only the json format is offered.", status=501, content_type="text/plain")
+    if fmt != "json":
+        return JsonResponse({"error": "Unknown format: use json."}, status=400)
     try:
         match = resolve(urlsplit(url).path)
     except Resolver404:

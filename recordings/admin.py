@@ -6,12 +6,12 @@ from django.utils.html import format_html
 
 from recordings.models import ModerationCopy, Recording, Render
 from recordings.services import do_delete_recording, do_unpublish
-from rooms.admin import ServiceActionsMixin
+from rooms.admin import ReadOnlyInline, ServiceActionsMixin
 
 
-class RenderInline(admin.TabularInline):
+class RenderInline(ReadOnlyInline):
+    # Renders are made and retried by the recording services.
     model = Render
-    extra = 0
     fields = (
         "kind",
         "state",
@@ -23,16 +23,7 @@ class RenderInline(admin.TabularInline):
         "created_at",
         "finished_at",
     )
-    readonly_fields = fields
-    can_delete = False
     show_change_link = False
-
-    # Renders are made and retried by the recording services.
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Recording)

@@ -29,19 +29,27 @@ class ServiceActionsMixin:
             self.message_user(request, f"{done} {count} {model_ngettext(self.opts, count)}.", messages.SUCCESS)
 
 
-class ParticipantInline(admin.TabularInline):
-    model = Participant
+class ReadOnlyInline(admin.TabularInline):
+    """Rows the services make and change (people, renders, answers): shown, never edited.
+    Subclasses set `model` and `fields`."""
+
     extra = 0
-    fields = ("user", "role", "present", "muted", "muted_by_moderator", "removed")
-    readonly_fields = fields
     can_delete = False
 
-    # View only: people join through the room and leave it through the services.
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ParticipantInline(ReadOnlyInline):
+    # View only: people join through the room and leave it through the services.
+    model = Participant
+    fields = ("user", "role", "present", "muted", "muted_by_moderator", "removed")
 
 
 @admin.register(Space)

@@ -12,9 +12,11 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from clips.services import do_clip_replay
 from recordings.tasks import render_recording
 from tests.recordings.conftest import end_recorded_space, write_voice
 
@@ -58,11 +60,27 @@ PARAMS = {
     "recording_delete": [],
     "render_audio": [],
     "recording_download": [],
+    "clip_replay": ["start", "end", "title", "caption"],
+    "clip_live": ["title", "caption"],
+    "space_clips_allowed": ["allowed"],
+    "clip": [],
+    "clip_embed": [],
+    "clip_audio": [],
+    "clip_played": [],
+    "clip_share_without": [],
+    "clip_drop": [],
+    "clip_delete": [],
+    "clip_take_down": ["reason"],
+    "clip_requests": [],
+    "clip_request_answer": ["answer"],
+    "clip_request_preview": [],
+    "clip_preference": ["choice"],
+    "oembed": ["url", "format"],
 }
 # The admin's own pages are Django's; the ones this project shapes are the change lists
 # (search, ordering, filters, actions) and change forms of its models.
 ADMIN_PARAMS = ["q", "o", "p", "all", "e", "_changelist_filters", "action", "_selected_action", "index"]
-FILE_VIEWS = {"space_live", "replay_audio", "render_audio", "recording_download"}
+FILE_VIEWS = {"space_live", "replay_audio", "render_audio", "recording_download", "clip_audio", "clip_request_preview"}
 PERSONAS = ["guest", "outsider", "host", "staff"]
 
 SPECIAL = [
@@ -133,6 +151,8 @@ def path_values(world, kwarg: str):
         "space_id": st.one_of(st.just(world["space"]), BIG_ID),
         "recording_id": st.one_of(st.just(world["recording"]), BIG_ID),
         "render_id": st.one_of(st.just(world["render"]), BIG_ID),
+        "clip_id": st.one_of(st.just(world["clip"]), BIG_ID),
+        "voice_id": st.one_of(st.just(world["voice"]), BIG_ID),
         "username": st.one_of(st.sampled_from(["hana", "otto", "nobody"]), PATH_TEXT),
         "name": st.sampled_from(["live.m3u8", "seg_000000.ts", "seg_999999.ts"]),
         "fmt": st.sampled_from(["m4a", "mp3", "vtt"]),
@@ -155,7 +175,12 @@ def world(people, settings, tmp_path):
     render = recording.renders.get()
     assert render_recording(render.pk) == "ready"
     type(people.staff).objects.filter(pk=people.staff.pk).update(is_superuser=True)
+    recording.published_at = timezone.now()
+    recording.save(update_fields=["published_at"])
+    clip = do_clip_replay(people.listener, recording.pk, 0, 2000, "A clip", "")
     return {
+        "clip": clip.pk,
+        "voice": clip.voices.get().pk,
         "people": people,
         "space": people.space.pk,
         "recording": recording.pk,
@@ -190,7 +215,9 @@ def fuzz(world, name: str, params: list[str], data) -> None:
 
     response = getattr(client, method)(url, fields, **headers)
 
-    assert response.status_code < 500, (method, url, fields, persona, response.status_code)
+    # oEmbed's own answer to a format it does not offer is 501 (https://oembed.com, 2.3.4).
+    refused_format = name == "oembed" and response.status_code == 501 and fields.get("format") == "xml"
+    assert response.status_code < 500 or refused_format, (method, url, fields, persona, response.status_code)
 
 
 FUZZ = settings(
@@ -234,6 +261,7 @@ def test_the_patterns_are_the_resolvers():
 def real_url(world, name: str) -> str:
     values = {"username": "hana", "name": "live.m3u8", "fmt": "m4a", "uidb64": world["uid"], "token": "set-password"}
     values.update(space_id=world["space"], recording_id=world["recording"], render_id=world["render"])
+    values.update(clip_id=world["clip"], voice_id=world["voice"])
     return reverse(name, kwargs={kwarg: values[kwarg] for kwarg in dict(all_patterns())[name].regex.groupindex})
 
 
