@@ -8,6 +8,7 @@ Two passes over the kept ranges of the space's clock, in blocks:
 Speakers who opted out of the recording are simply not read.
 """
 
+import bisect
 import math
 import os
 import tempfile
@@ -27,6 +28,9 @@ BLOCK = SAMPLE_RATE * 10
 SPOOL_SCALE = 0.5  # the mix is spooled as int16 at half scale: 6 dB of headroom for sums
 MS = SAMPLE_RATE // 1000
 AUDIBLE = 100  # peak in int16 units (about -50 dBFS): a voice above it was heard
+# The longest a track chunk can be: config/settings.py bounds MEDIA_TRACK_CHUNK_SECONDS to 60,
+# and the engine cuts a chunk once it holds that many seconds, in whole 20 ms frames.
+LONGEST_CHUNK = 60 * SAMPLE_RATE
 
 
 def track_users(space_id: int, storage=None) -> list[int]:
@@ -39,7 +43,11 @@ def track_users(space_id: int, storage=None) -> list[int]:
 
 
 class TrackReader:
-    """One speaker's chunks, decoded lazily as reads move forward along the space's clock."""
+    """One speaker's chunks, decoded lazily as reads move forward along the space's clock.
+
+    A read that starts further on skips, undecoded, the chunks that start a longest chunk or
+    more before it (they cannot reach it): a clip near the end of a long space decodes only
+    the chunks around its range, not the whole track before it."""
 
     def __init__(self, space_id: int, user_id: int, storage=None):
         self.storage = storage or default_storage
@@ -49,6 +57,7 @@ class TrackReader:
         except FileNotFoundError:
             files = []
         self.chunks = sorted((chunk_start_ms(f) * MS, prefix + f) for f in files if f.endswith(".flac"))
+        self.starts = [start for start, _ in self.chunks]
         self.first = 0  # chunks before this index end before anything still to be read
         self.decoded: dict[str, np.ndarray] = {}
         self.user_id = user_id
@@ -59,11 +68,19 @@ class TrackReader:
                 self.decoded[name] = decode_file(f.read())
         return self.decoded[name]
 
+    def _skip_to(self, start: int) -> None:
+        """Move `first` past the chunks that end before `start` whatever their length."""
+        reach = bisect.bisect_right(self.starts, start - LONGEST_CHUNK)
+        for _, name in self.chunks[self.first : reach]:
+            self.decoded.pop(name, None)
+        self.first = max(self.first, reach)
+
     def add_into(self, out: np.ndarray, start: int) -> int:
         """Add this voice over [start, start + len(out)) of the space's clock into `out`.
         Returns its peak there (0: silent or absent)."""
         end = start + len(out)
         peak = 0
+        self._skip_to(start)
         for index in range(self.first, len(self.chunks)):
             chunk_start, name = self.chunks[index]
             if chunk_start >= end:
