@@ -5,6 +5,7 @@ class ClipsConfig(AppConfig):
     name = "clips"
 
     def ready(self):
+        from clips import receivers  # noqa: F401  (connects them)
         from clips.models import Clip
         from recordings.keepers import keep_copies
 

@@ -353,6 +353,29 @@ def do_answer(user, voice_id, answer: str) -> Voice:
     return voice
 
 
+def voice_left_recording(recording: Recording, user) -> int:
+    """The speaker took their voice out of the recording: for its replay's clips that is a no,
+    as if they had withdrawn (files without them, or the clip taken down). Returns how many."""
+    changed = 0
+    voices = (
+        Voice.objects.select_for_update()
+        .filter(clip__recording=recording, speaker=user)
+        .exclude(answer=Voice.Answer.NO)
+    )
+    for voice in voices.select_related("clip"):
+        clip = Clip.objects.select_for_update().get(pk=voice.clip_id)
+        if clip.is_gone:
+            continue
+        withdrawn = voice.answer == Voice.Answer.YES
+        voice.answer, voice.by_preference, voice.answered_at = Voice.Answer.NO, True, timezone.now()
+        voice.save(update_fields=["answer", "by_preference", "answered_at"])
+        if withdrawn and clip.m4a:
+            unshare(clip)
+        settle(clip)
+        changed += 1
+    return changed
+
+
 def expired_requests(now=None):
     return Voice.objects.filter(answer=Voice.Answer.PENDING, expires_at__lte=now or timezone.now())
 

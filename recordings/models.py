@@ -134,6 +134,9 @@ class Render(models.Model):
     mp3_bytes = models.PositiveBigIntegerField(default=0)
     duration_ms = models.PositiveIntegerField(default=0)
     peaks = models.JSONField(default=list, blank=True)
+    # Remade because a voice left the recording after the end: it takes the place of the
+    # version the replay plays as soon as it is ready (the older files are already gone).
+    replaces_current = models.BooleanField(default=False)
     loudness_lufs = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

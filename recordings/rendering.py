@@ -178,20 +178,26 @@ def finish(render_obj: Render, *, m4a: str, mp3: str, audio, m4a_bytes: int = 0,
     )
     if not finished:
         raise ClaimLost()
+    others = recording.renders.exclude(pk=render_obj.pk)
     if render_obj.kind == Render.Kind.ORIGINAL:
         recording.original_id = render_obj.pk
-        if recording.current_id is None:
+        # An edit being remade to take the replay's place is waited for, not stood in for.
+        if recording.current_id is None and not others.filter(replaces_current=True, state__in=Render.ACTIVE).exists():
             recording.current_id = render_obj.pk
         recording.speakers.set(audio.voices)
-        Notification.objects.create(
-            user_id=recording.space.host_id,
-            text=f"Your recording of “{recording.space.title[:80]}” is ready: listen, edit and publish it.",
-            url=reverse("recording", args=[recording.pk]),
-        )
-    elif render_obj.edits_version == recording.edits_version and not recording.is_published:
+        if not others.filter(kind=Render.Kind.ORIGINAL).exists():
+            Notification.objects.create(
+                user_id=recording.space.host_id,
+                text=f"Your recording of “{recording.space.title[:80]}” is ready: listen, edit and publish it.",
+                url=reverse("recording", args=[recording.pk]),
+            )
+    if render_obj.replaces_current:
+        recording.current_id = render_obj.pk
+    elif render_obj.kind == Render.Kind.EDITED and render_obj.edits_version == recording.edits_version:
         # Only the latest edit becomes current; an older one finishing late is kept aside.
         # A published replay keeps playing until the host publishes the edit (do_use_render).
-        recording.current_id = render_obj.pk
+        if not recording.is_published:
+            recording.current_id = render_obj.pk
     recording.save(update_fields=["original", "current"])
     render_obj.refresh_from_db()
     return render_obj

@@ -9,17 +9,20 @@ Access rules (each has a test per role):
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from recordings import jobs, timeline
 from recordings.keepers import exclude_kept
 from recordings.models import ModerationCopy, Recording, Render, empty_edits
+from recordings.signals import recording_voice_left
 from recordings.spans import close_span
 from rooms.errors import Conflict, NotAllowed, NotFound
 from rooms.media import storage
-from rooms.models import Space
+from rooms.models import Notification, Participant, Space
 
 
 def recording_prefix(recording_id: int) -> str:
@@ -190,6 +193,64 @@ def do_retry_render(user, recording_id) -> Render:
     render.refresh_from_db()
     queue_render(render)
     return render
+
+
+# --- a voice leaves the recording after the end ---------------------------------------------
+@transaction.atomic
+def do_leave_recording(user, recording_id) -> Recording:
+    """A speaker heard in an ended space's recording takes their voice out of it, before or
+    after publication. Every rendered version holding it is withdrawn at once (files deleted
+    after commit: the replay, downloads and feed enclosure stop serving them), the original
+    and the version the replay plays are made again without them under new names, the host is
+    told why, and the apps above hear of it (recording_voice_left)."""
+    query = Recording.objects.select_for_update(of=("self",)).select_related("space", "current")
+    recording = query.filter(pk=recording_id).first() if str(recording_id).isdigit() else None
+    if recording is None or recording.is_gone or not user.is_authenticated:
+        raise NotFound("No such recording.")
+    participant = Participant.objects.select_for_update().filter(space=recording.space, user=user).first()
+    if participant is not None and participant.recording_opt_out:
+        return recording  # already out
+    if participant is None or not recording.speakers.filter(pk=user.pk).exists():
+        raise NotAllowed("Only a speaker heard in this recording can take their voice out.", code="not_a_speaker")
+    participant.recording_opt_out = True
+    participant.save(update_fields=["recording_opt_out"])
+    current = recording.current
+    ready = list(recording.renders.filter(state=Render.State.READY))
+    old_files = [name for r in ready for name in (r.m4a, r.mp3) if name]
+    recording.renders.filter(pk__in=[r.pk for r in ready]).update(
+        state=Render.State.FAILED, error="Withdrawn: a speaker took their voice out.", m4a="", mp3=""
+    )
+    recording.renders.filter(state__in=Render.ACTIVE).update(state=Render.State.FAILED, error="Superseded.")
+    original = Render.objects.create(
+        recording=recording,
+        kind=Render.Kind.ORIGINAL,
+        replaces_current=current is None or current.kind == Render.Kind.ORIGINAL,
+    )
+    renders = [original]
+    if current is not None and current.kind == Render.Kind.EDITED:
+        renders.append(
+            Render.objects.create(
+                recording=recording,
+                kind=Render.Kind.EDITED,
+                edits=current.edits,
+                edits_version=current.edits_version,
+                replaces_current=True,
+            )
+        )
+    recording.original = recording.current = None
+    recording.save(update_fields=["original", "current"])
+    recording.speakers.remove(user)
+    Notification.objects.create(
+        user_id=recording.space.host_id,
+        text=f"{user.username} took their voice out of your recording of “{recording.space.title[:60]}”: "
+        "it is being made again without them.",
+        url=reverse("recording", args=[recording.pk]),
+    )
+    recording_voice_left.send(sender=Recording, recording=recording, user=user)
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in old_files])
+    for render in renders:
+        queue_render(render)
+    return recording
 
 
 # --- publish, unpublish, delete ------------------------------------------------------

@@ -18,6 +18,7 @@ urlpatterns = [
     path("recordings/<int:recording_id>/use/", views.recording_use, name="recording_use"),
     path("recordings/<int:recording_id>/discard/", views.recording_discard, name="recording_discard"),
     path("recordings/<int:recording_id>/delete/", views.recording_delete, name="recording_delete"),
+    path("recordings/<int:recording_id>/leave/", views.recording_leave, name="recording_leave"),
     re_path(
         r"^recordings/(?P<recording_id>\d+)/renders/(?P<render_id>\d+)/audio\.(?P<fmt>m4a|mp3)$",
         views.render_audio,

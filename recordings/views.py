@@ -206,6 +206,16 @@ recording_delete = post_action(services.do_delete_recording, "The recording was 
 
 
 @login_required
+@require_POST
+@room_errors
+def recording_leave(request, recording_id):
+    """A speaker takes their voice out of an ended space's recording (the space page's button)."""
+    recording = services.do_leave_recording(request.user, recording_id)
+    messages.success(request, "Your voice is out: the recording is being made again without it.")
+    return redirect("space", recording.space_id)
+
+
+@login_required
 @require_safe
 @room_errors
 def recording_download(request, recording_id, fmt):

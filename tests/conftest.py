@@ -99,6 +99,14 @@ def people(space):
 
 
 @pytest.fixture
+def queued(monkeypatch):
+    """Celery jobs the clips services queue (by name, after commit), for the test to run."""
+    calls = []
+    monkeypatch.setattr("clips.services.jobs.queue", lambda name, *args, **kw: calls.append((name, *args)))
+    return calls
+
+
+@pytest.fixture
 def sent(monkeypatch):
     """Live events, as they leave after commit."""
     calls = []

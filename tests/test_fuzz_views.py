@@ -58,6 +58,7 @@ PARAMS = {
     "recording_use": ["render"],
     "recording_discard": ["version"],
     "recording_delete": [],
+    "recording_leave": [],
     "render_audio": [],
     "recording_download": [],
     "clip_replay": ["start", "end", "title", "caption"],

@@ -7,6 +7,7 @@ from django.utils.timesince import timesince
 
 from recordings.models import Recording
 from recordings.timeline import fmt
+from rooms.models import Participant
 
 register = template.Library()
 
@@ -77,3 +78,18 @@ def unpublished_recordings(context, person, count=20):
         .select_related("space", "current")
         .order_by("-created_at")[:count]
     )
+
+
+@register.simple_tag(takes_context=True)
+def my_voice_in(context, space):
+    """The recording of an ended space in which the viewer is heard (and has not taken their
+    voice out): the space page offers them to take it out, before or after publication."""
+    user = context["request"].user
+    if not user.is_authenticated:
+        return None
+    opted_out = Participant.objects.filter(space=space, user=user, recording_opt_out=True)
+    if opted_out.exists():
+        return None
+    return Recording.objects.filter(
+        space=space, speakers=user, deleted_at__isnull=True, expired_at__isnull=True
+    ).first()

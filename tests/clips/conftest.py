@@ -21,14 +21,6 @@ TONES = {"host": 500.0, "speaker": 700.0, "cohost": 1100.0}
 
 
 @pytest.fixture
-def queued(monkeypatch):
-    """Celery jobs the clips services queue (by name, after commit)."""
-    calls = []
-    monkeypatch.setattr("clips.services.jobs.queue", lambda name, *args, **kw: calls.append((name, *args)))
-    return calls
-
-
-@pytest.fixture
 def replay(people, queued, django_capture_on_commit_callbacks):
     space = people.space
     write_voice(space.pk, people.host.pk, TONES["host"], 0, 20)
