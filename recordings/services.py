@@ -195,6 +195,11 @@ def do_retry_render(user, recording_id) -> Render:
     return render
 
 
+def delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
 # --- a voice leaves the recording after the end ---------------------------------------------
 @transaction.atomic
 def do_leave_recording(user, recording_id) -> Recording:
@@ -247,7 +252,7 @@ def do_leave_recording(user, recording_id) -> Recording:
         url=reverse("recording", args=[recording.pk]),
     )
     recording_voice_left.send(sender=Recording, recording=recording, user=user)
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in old_files])
+    transaction.on_commit(lambda: delete_files(old_files))
     for render in renders:
         queue_render(render)
     return recording
