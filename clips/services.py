@@ -27,7 +27,7 @@ from clips import audio
 from clips.models import Clip, ConsentPreference, Voice
 from recordings import jobs, timeline
 from recordings.models import Recording
-from recordings.services import access_replay
+from recordings.services import access_replay, delete_files
 from recordings.spans import space_ms
 from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound, RoomError
 from rooms.events import send_space_event
@@ -467,14 +467,6 @@ def remove(clip: Clip, state: str, reason: str) -> Clip:
     if old:
         transaction.on_commit(lambda: delete_files(old))
     return clip
-
-
-def delete_files(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except FileNotFoundError:
-            pass
 
 
 @transaction.atomic

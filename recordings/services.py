@@ -196,8 +196,12 @@ def do_retry_render(user, recording_id) -> Render:
 
 
 def delete_files(names: list[str]) -> None:
+    """Files nothing points at any more (a withdrawn mix); one already gone is fine."""
     for name in names:
-        default_storage.delete(name)
+        try:
+            default_storage.delete(name)
+        except FileNotFoundError:
+            pass
 
 
 # --- a voice leaves the recording after the end ---------------------------------------------
