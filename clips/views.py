@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from clips import rendering, services
 from clips.models import Clip, ConsentPreference, Voice
 from recordings import timeline
+from recordings.models import Recording
 from recordings.views import transcript_cues
 from rooms.errors import InvalidRequest, RoomError
 from rooms.media import files
@@ -54,13 +55,23 @@ def clip_replay(request, recording_id):
     except ValueError:
         error = InvalidRequest("Give the start and end as times in the replay, like 1:05 or 65.", code="bad_range")
         return made(request, error=error)
+    title = request.POST.get("title", "").strip() or snippet(recording_id, start, end)
     try:
-        clip = services.do_clip_replay(
-            request.user, recording_id, start, end, request.POST.get("title", ""), request.POST.get("caption", "")
-        )
+        clip = services.do_clip_replay(request.user, recording_id, start, end, title, request.POST.get("caption", ""))
     except RoomError as error:
         return made(request, error=error)
     return made(request, clip=clip)
+
+
+def snippet(recording_id, start_ms: int, end_ms: int) -> str:
+    """The transcript's words in the range, as a default title ("" without a transcript)."""
+    recording = Recording.objects.filter(pk=recording_id, published_at__isnull=False).first()
+    if recording is None:
+        return ""
+    words = " ".join(
+        c["text"] for c in transcript_cues(recording) if c["end"] * 1000 > start_ms and c["start"] * 1000 < end_ms
+    )
+    return words if len(words) <= 120 else words[:119].rsplit(" ", 1)[0] + "…"
 
 
 @login_required
