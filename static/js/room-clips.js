@@ -63,5 +63,7 @@ async function answer(value) {
 export function clipsAllowed(allowed) {
   const button = $("btn-clip");
   if (button) button.hidden = !allowed;
+  const flag = $("clips-flag");
+  if (flag) flag.textContent = allowed ? "Clips allowed" : "Clips off";
   toast(allowed ? "The host lets listeners clip this space." : "The host turned clips off.");
 }
