@@ -53,6 +53,11 @@ def send_space_event(space_id: int, event: dict, to_user: int | None = None) -> 
     transaction.on_commit(lambda: send_now(space_id, event, to_user))
 
 
+def stopping() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 async def receive_forever(layer, channel: str, handle, what: str) -> None:
     """Read a process channel for good: a layer (Redis) hiccup is logged and retried rather
     than leaving `what` deaf, and one message that fails to handle never stops the next."""
@@ -62,6 +67,10 @@ async def receive_forever(layer, channel: str, handle, what: str) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:
+            if stopping():
+                # Cancelled while the layer was failing (its error can stand in for the
+                # CancelledError): stop, or a loop shutting down waits on this for good.
+                raise asyncio.CancelledError() from None
             log.exception("%s: receive failed; retrying", what)
             await asyncio.sleep(0.5)
             continue
