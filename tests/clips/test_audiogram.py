@@ -13,6 +13,7 @@ from clips import rendering, services
 from clips.audiogram_card import Card, Painter
 from clips.models import Clip
 from clips.tasks import render_audiogram
+from config.celery import app
 from tests.audio import band_peak
 from tests.clips.conftest import ROLES, TONES, client_for, clip_of, decoded, run_jobs, run_renders, tones_in
 
@@ -217,3 +218,8 @@ def test_nobody_gets_a_video_of_an_unshared_clip(replay, asking, queued):
 def test_the_card_draws_without_names_or_captions():
     painter = Painter(Card(title="", names=[]), np.zeros(0), 0.0)
     assert painter.frame(0.0).shape == (1080, 720)
+
+
+def test_the_job_it_queues_is_a_registered_task():
+    app.loader.import_default_modules()
+    assert services.AUDIOGRAM in app.tasks
