@@ -48,6 +48,13 @@ class Clip(models.Model):
         DROPPED = "dropped", "Dropped"
         TAKEN_DOWN = "taken_down", "Taken down"
 
+    class Audiogram(models.TextChoices):
+        NONE = "", "Not made"
+        QUEUED = "queued", "Waiting to be made"
+        RUNNING = "running", "Being made"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Could not be made"
+
     GONE = (State.DROPPED, State.TAKEN_DOWN)
     # Still reading the space's tracks: they are kept until the clip is made or gone.
     OPEN = (State.COLLECTING, State.ASKING, State.DECIDE, State.RENDERING)
@@ -78,6 +85,13 @@ class Clip(models.Model):
     version = models.PositiveIntegerField(default=0)
     rendered_version = models.PositiveIntegerField(default=0)
     render_error = models.CharField(max_length=300, blank=True)
+    # The MP4 audiogram of the current files (made on request, from clip.m4a), under a fresh
+    # name too; gone whenever the files it was made from are.
+    audiogram = models.CharField(max_length=200, blank=True)
+    audiogram_state = models.CharField(max_length=8, choices=Audiogram.choices, default=Audiogram.NONE, blank=True)
+    audiogram_progress = models.FloatField(default=0.0)
+    # The rendered_version of the files it is (being) made from.
+    audiogram_version = models.PositiveIntegerField(default=0)
     play_count = models.PositiveIntegerField(default=0)
     takedown_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -11,7 +11,8 @@ Access rules (each has a test per role):
 - answer a request: only the speaker it asks;
 - publish without the voices that said no, or drop: the clip's creator;
 - delete: the creator, or the space's host; take down: staff;
-- see a shared clip: everyone; an unshared one: its creator, its speakers, the host, staff.
+- see a shared clip: everyone; an unshared one: its creator, its speakers, the host, staff;
+- ask for a shared clip's audiogram (MP4): whoever sees it (one render per version of its files).
 """
 
 from datetime import timedelta
@@ -36,6 +37,7 @@ from rooms.models import Notification, Participant, Space
 
 RENDER = "clips.render"
 COLLECT = "clips.collect"
+AUDIOGRAM = "clips.audiogram"
 
 
 class TooManyClips(RoomError):
@@ -444,11 +446,11 @@ def do_take_down(user, clip_id, reason: str = "") -> Clip:
 def unshare(clip: Clip) -> None:
     """A voice in the shared files withdrew: nobody hears those files again (deleted after
     commit); the clip is made again without it under new names, or taken down."""
-    old = [name for name in (clip.m4a, clip.mp3) if name]
+    old = [name for name in (clip.m4a, clip.mp3) if name] + forget_audiogram(clip)
     clip.m4a = clip.mp3 = ""
     clip.heard = []
     clip.state = Clip.State.RENDERING
-    clip.save(update_fields=["m4a", "mp3", "heard", "state"])
+    clip.save(update_fields=["m4a", "mp3", "heard", "state", *AUDIOGRAM_FIELDS])
     transaction.on_commit(lambda: delete_files(old))
 
 
@@ -458,14 +460,45 @@ def take_down(clip: Clip, reason: str) -> Clip:
 
 def remove(clip: Clip, state: str, reason: str) -> Clip:
     """Gone for everyone: files deleted after commit, requests no longer answerable."""
-    old = [name for name in (clip.m4a, clip.mp3) if name]
+    old = [name for name in (clip.m4a, clip.mp3) if name] + forget_audiogram(clip)
     clip.state, clip.takedown_reason = state, reason
     clip.m4a = clip.mp3 = ""
     clip.peaks, clip.heard = [], []
-    clip.save(update_fields=["state", "takedown_reason", "m4a", "mp3", "peaks", "heard"])
+    clip.save(update_fields=["state", "takedown_reason", "m4a", "mp3", "peaks", "heard", *AUDIOGRAM_FIELDS])
     Clip.objects.filter(pk=clip.pk).update(version=F("version") + 1)
     if old:
         transaction.on_commit(lambda: delete_files(old))
+    return clip
+
+
+# --- the audiogram ---------------------------------------------------------------------------
+AUDIOGRAM_FIELDS = ("audiogram", "audiogram_state", "audiogram_progress", "audiogram_version")
+
+
+def forget_audiogram(clip: Clip) -> list[str]:
+    """The files it was made from are going: so is the audiogram (and a render under way will
+    find its claim gone and throw its file away). Returns the file to delete after commit."""
+    old = [clip.audiogram] if clip.audiogram else []
+    clip.audiogram, clip.audiogram_state, clip.audiogram_progress = "", Clip.Audiogram.NONE, 0.0
+    clip.audiogram_version = 0
+    return old
+
+
+@transaction.atomic
+def do_request_audiogram(user, clip_id) -> Clip:
+    """Queue the MP4 of a shared clip's current files. Asking again while one is queued, being
+    made or ready for those files changes nothing (one render per version)."""
+    clip = access_clip(user, clip_id, lock=True)
+    if clip.state != Clip.State.PUBLISHED or not clip.m4a:
+        raise Conflict("Only a shared clip can be made into a video.", code="not_published")
+    Audiogram = Clip.Audiogram
+    if clip.audiogram_state in (Audiogram.QUEUED, Audiogram.RUNNING, Audiogram.READY):
+        # Always for the current files: whatever replaces them forgets the audiogram.
+        return clip
+    clip.audiogram_state, clip.audiogram_progress = Audiogram.QUEUED, 0.0
+    clip.audiogram_version = clip.rendered_version
+    clip.save(update_fields=["audiogram_state", "audiogram_progress", "audiogram_version"])
+    jobs.queue(AUDIOGRAM, clip.pk)
     return clip
 
 

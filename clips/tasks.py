@@ -11,6 +11,12 @@ def render_clip(clip_id: int) -> str:
     return rendering.render_clip(clip_id)
 
 
+@shared_task(name="clips.audiogram", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def render_audiogram(clip_id: int) -> str:
+    """The MP4 of a shared clip, made from its own M4A, progress written as it goes."""
+    return rendering.render_audiogram(clip_id)
+
+
 @shared_task(name="clips.collect", bind=True, max_retries=60)
 def collect_clip(self, clip_id: int) -> bool:
     """A live clip waits for the engine to store its last seconds, then asks its voices."""

@@ -9,10 +9,12 @@ urlpatterns = [
     path("clips/<int:clip_id>/", views.clip_page, name="clip"),
     path("clips/<int:clip_id>/embed/", views.clip_embed, name="clip_embed"),
     re_path(
-        r"^clips/(?P<clip_id>\d+)/(?P<token>[A-Za-z0-9_-]{8,40})\.(?P<fmt>m4a|mp3)$",
+        r"^clips/(?P<clip_id>\d+)/(?P<token>[A-Za-z0-9_-]{8,40})\.(?P<fmt>m4a|mp3|mp4)$",
         views.clip_audio,
         name="clip_audio",
     ),
+    path("clips/<int:clip_id>/audiogram/", views.clip_audiogram, name="clip_audiogram"),
+    path("clips/<int:clip_id>/audiogram/status/", views.clip_audiogram_status, name="clip_audiogram_status"),
     path("clips/<int:clip_id>/played/", views.clip_played, name="clip_played"),
     path("clips/<int:clip_id>/share-without/", views.clip_share_without, name="clip_share_without"),
     path("clips/<int:clip_id>/drop/", views.clip_drop, name="clip_drop"),

@@ -19,7 +19,7 @@ from clips.models import Clip, ConsentPreference, Voice
 from recordings import timeline
 from recordings.models import Recording
 from recordings.views import transcript_cues
-from rooms.errors import InvalidRequest, RoomError
+from rooms.errors import InvalidRequest, NotFound, RoomError
 from rooms.media import files
 from rooms.views import room_errors
 
@@ -101,10 +101,7 @@ def made(request, *, clip: Clip | None = None, error: RoomError | None = None):
 
 def clip_context(request, clip: Clip) -> dict:
     user = request.user
-    cues = []
-    if clip.recording_id and clip.replay_ms is not None:
-        start, end = clip.replay_ms / 1000, (clip.replay_ms + clip.length_ms) / 1000
-        cues = [c for c in transcript_cues(clip.recording) if c["end"] > start and c["start"] < end]
+    cues = rendering.clip_cues(clip)
     voices = list(clip.voices.select_related("speaker"))
     return {
         "clip": clip,
@@ -117,6 +114,7 @@ def clip_context(request, clip: Clip) -> dict:
         "is_staff": services.is_staff(user),
         "share_url": request.build_absolute_uri(clip.get_absolute_url()),
         "audio_url": request.build_absolute_uri(audio_url(clip, "mp3")) if clip.mp3 else "",
+        "audiogram": audiogram_data(clip),
         "embed_url": request.build_absolute_uri(f"/clips/{clip.pk}/embed/"),
         "replay_url": f"{clip.recording.get_absolute_url()}#t={clip.replay_ms // 1000}"
         if clip.recording_id and clip.replay_ms is not None and clip.recording.is_published
@@ -124,8 +122,12 @@ def clip_context(request, clip: Clip) -> dict:
     }
 
 
+# A clip's files by extension: the field that names the current one.
+FILE_FIELDS = {"m4a": "m4a", "mp3": "mp3", "mp4": "audiogram"}
+
+
 def audio_url(clip: Clip, fmt: str) -> str:
-    name = getattr(clip, fmt)
+    name = getattr(clip, FILE_FIELDS[fmt])
     token = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return f"/clips/{clip.pk}/{token}.{fmt}"
 
@@ -152,10 +154,50 @@ def clip_embed(request, clip_id):
 def clip_audio(request, clip_id, token, fmt):
     """A clip's files under their render's own name: an older mix's URL is gone with it."""
     clip = services.access_clip(request.user, clip_id)
-    name = getattr(clip, fmt)
+    name = getattr(clip, FILE_FIELDS[fmt])
     if clip.state != Clip.State.PUBLISHED or not name or audio_url(clip, fmt) != request.path:
         raise Http404("No such file.")
     return files.serve(request, name, public=True)
+
+
+def audiogram_data(clip: Clip) -> dict:
+    ready = clip.audiogram_state == Clip.Audiogram.READY
+    return {
+        "state": clip.audiogram_state or "none",
+        "progress": round(clip.audiogram_progress, 3),
+        "url": audio_url(clip, "mp4") if ready and clip.audiogram else None,
+    }
+
+
+@require_POST
+@room_errors
+def clip_audiogram(request, clip_id):
+    """The "Make a video (MP4)" button: queue the audiogram of a shared clip (once per version)."""
+    try:
+        clip = services.do_request_audiogram(request.user, clip_id)
+    except RoomError as error:
+        if wants_json(request):
+            return error_json(error)
+        raise
+    if wants_json(request):
+        ready = clip.audiogram_state == Clip.Audiogram.READY
+        return JsonResponse({"audiogram": audiogram_data(clip)}, status=200 if ready else 202)
+    messages.success(request, "The video is being made: it can be downloaded here in a moment.")
+    return redirect("clip", clip.pk)
+
+
+@require_safe
+def clip_audiogram_status(request, clip_id):
+    """What the page polls while the video is made: its state and progress (0..1)."""
+    try:
+        clip = services.access_clip(request.user, clip_id)
+    except RoomError as error:
+        return error_json(error)
+    if clip.state != Clip.State.PUBLISHED:
+        return error_json(NotFound("No such clip."))
+    response = JsonResponse({"audiogram": audiogram_data(clip)})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHt
 CONTENT_TYPES = {
     "m4a": "audio/mp4",
     "mp3": "audio/mpeg",
+    "mp4": "video/mp4",
     "vtt": "text/vtt; charset=utf-8",
     "m3u8": "application/vnd.apple.mpegurl",
     "ts": "video/mp2t",

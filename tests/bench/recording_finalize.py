@@ -245,19 +245,25 @@ def run_ours(media: Path, workdir: Path, args) -> dict:
         "workdir": str(workdir),
         "profile": str(RESULTS / "recording_finalize-profile.txt") if args.profile else "",
     }
+    return run_child("recording_finalize", cfg)
+
+
+def run_child(module: str, cfg: dict) -> dict:
+    """`python -m tests.bench.<module> --child <cfg>` (no database or Redis of the caller's):
+    the JSON line it prints last, plus the whole child's CPU and wall time."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     with Window() as w:
         proc = subprocess.run(
-            [PY, "-m", "tests.bench.recording_finalize", "--child", json.dumps(cfg)],
+            [PY, "-m", f"tests.bench.{module}", "--child", json.dumps(cfg)],
             cwd=ROOT,
             env=env,
             capture_output=True,
             text=True,
         )
     if proc.returncode:
-        raise RuntimeError(f"render child failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+        raise RuntimeError(f"{module} child failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["process_cpu_s"] = w.cpu  # the whole child: interpreter, Django and numpy imports too
     out["process_wall_s"] = w.wall

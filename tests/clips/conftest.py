@@ -8,7 +8,9 @@ import av
 import numpy as np
 import pytest
 from django.core.files.storage import default_storage
+from django.test import Client
 
+from clips import services
 from clips.models import Clip
 from clips.tasks import render_clip
 from recordings.models import Render
@@ -18,6 +20,7 @@ from tests.audio import band_peak
 from tests.recordings.conftest import end_recorded_space, media_root, write_voice  # noqa: F401
 
 TONES = {"host": 500.0, "speaker": 700.0, "cohost": 1100.0}
+ROLES = ["guest", "outsider", "listener", "speaker", "cohost", "host", "staff"]
 
 
 @pytest.fixture
@@ -34,14 +37,19 @@ def replay(people, queued, django_capture_on_commit_callbacks):
     return SimpleNamespace(recording=recording, **vars(people))
 
 
-def run_renders(queued) -> list[str]:
-    """Run the clip renders the services queued, in order, as the worker would."""
+def run_jobs(queued, name: str, task) -> list[str]:
+    """Run the jobs of one name the services queued, in order, as the worker would."""
     outcomes = []
-    while any(name == "clips.render" for name, *_ in queued):
-        index = next(i for i, (name, *_) in enumerate(queued) if name == "clips.render")
+    while any(queued_name == name for queued_name, *_ in queued):
+        index = next(i for i, (queued_name, *_) in enumerate(queued) if queued_name == name)
         _, clip_id = queued.pop(index)
-        outcomes.append(render_clip(clip_id))
+        outcomes.append(task(clip_id))
     return outcomes
+
+
+def run_renders(queued) -> list[str]:
+    """Run the clip renders the services queued."""
+    return run_jobs(queued, "clips.render", render_clip)
 
 
 def decoded(name: str) -> np.ndarray:
@@ -60,3 +68,25 @@ def tones_in(pcm: np.ndarray) -> set[str]:
 
 def clip_of(pk: int) -> Clip:
     return Clip.objects.get(pk=pk)
+
+
+def client_for(people, role) -> Client:
+    client = Client()
+    if role != "guest":
+        client.force_login(getattr(people, role))
+    return client
+
+
+@pytest.fixture
+def asking(replay):
+    """A clip of 5-15 s made by the listener: host, speaker and co-host asked."""
+    return services.do_clip_replay(replay.listener, replay.recording.pk, 5000, 15000, "Best bit", "")
+
+
+@pytest.fixture
+def shared(replay, asking, queued, django_capture_on_commit_callbacks):
+    for user in (replay.host, replay.speaker, replay.cohost):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.do_answer(user, asking.voices.get(speaker=user).pk, "yes")
+    run_renders(queued)
+    return clip_of(asking.pk)

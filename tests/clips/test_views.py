@@ -6,33 +6,9 @@ from django.test import Client
 
 from clips import services
 from clips.models import Clip, Voice
-from tests.clips.conftest import clip_of, run_renders
+from tests.clips.conftest import ROLES, client_for, clip_of, run_renders
 
 pytestmark = pytest.mark.django_db
-
-ROLES = ["guest", "outsider", "listener", "speaker", "cohost", "host", "staff"]
-
-
-def client_for(people, role) -> Client:
-    client = Client()
-    if role != "guest":
-        client.force_login(getattr(people, role))
-    return client
-
-
-@pytest.fixture
-def asking(replay):
-    """A clip of 5-15 s made by the listener: host, speaker and co-host asked."""
-    return services.do_clip_replay(replay.listener, replay.recording.pk, 5000, 15000, "Best bit", "")
-
-
-@pytest.fixture
-def shared(replay, asking, queued, django_capture_on_commit_callbacks):
-    for user in (replay.host, replay.speaker, replay.cohost):
-        with django_capture_on_commit_callbacks(execute=True):
-            services.do_answer(user, asking.voices.get(speaker=user).pk, "yes")
-    run_renders(queued)
-    return clip_of(asking.pk)
 
 
 def test_making_a_clip_of_a_replay(replay):
