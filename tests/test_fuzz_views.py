@@ -68,6 +68,8 @@ PARAMS = {
     "clip_embed": [],
     "clip_audio": [],
     "clip_played": [],
+    "clip_audiogram": [],
+    "clip_audiogram_status": [],
     "clip_share_without": [],
     "clip_drop": [],
     "clip_delete": [],
