@@ -4,7 +4,9 @@ import { csrfToken, setupPlayer } from "./waveform.js";
 const script = document.querySelector("script[data-played-url]");
 const playedUrl = script.dataset.playedUrl;
 const root = document.querySelector("[data-player]");
-const player = setupPlayer(root);
+const form = document.querySelector("[data-clip-form]");
+// With the clip form on the page, a drag across the waveform selects the clip's range.
+const player = setupPlayer(root, { editor: Boolean(form), onSelect: (range) => range && clipRange(range.start, range.end) });
 const { audio } = player;
 
 // A play counts once it has played 5 seconds (the server counts it once per visitor session).
@@ -55,11 +57,22 @@ for (const cue of cues) {
   });
 }
 
-// The clip form: "From where I am" takes the player's position and the next 30 seconds.
-const form = document.querySelector("[data-clip-form]");
+// The clip form: a range dragged on the waveform, a transcript line's clip button, or "From
+// where I am" (the player's position and the next 30 seconds) fill in its start and end.
+const LONGEST = 60;
+function clipRange(start, end) {
+  const from = Math.max(0, start);
+  const to = Math.min(end, from + LONGEST, player.duration || end);
+  form.querySelector("[data-clip-start]").value = from.toFixed(1);
+  form.querySelector("[data-clip-end]").value = to.toFixed(1);
+}
 form?.querySelector("[data-clip-here]").addEventListener("click", () => {
   const at = Math.floor(audio.currentTime);
-  const end = Math.min(at + 30, Math.floor(audio.duration || at + 30));
-  form.querySelector("[data-clip-start]").value = String(at);
-  form.querySelector("[data-clip-end]").value = String(end);
+  clipRange(at, at + 30);
 });
+for (const button of document.querySelectorAll("[data-clip-cue]")) {
+  button.addEventListener("click", () => {
+    clipRange(Number(button.dataset.start), Number(button.dataset.end));
+    form.scrollIntoView({ block: "nearest" });
+  });
+}

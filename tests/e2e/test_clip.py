@@ -10,11 +10,24 @@ from clips.tasks import render_clip
 from recordings.models import Recording
 from recordings.services import do_publish
 from recordings.tasks import render_recording
+from rooms.media import storage
 from tests.e2e.conftest import shoot
 from tests.factories import SpaceFactory, UserFactory
 from tests.recordings.conftest import end_recorded_space, write_voice
 
 pytestmark = pytest.mark.e2e
+
+TRANSCRIPT = b"""WEBVTT
+
+00:00.000 --> 00:04.000
+<v maya>Welcome to the coffee, everyone.
+
+00:04.000 --> 00:09.000
+<v sam>Thanks for having me.
+
+00:09.000 --> 00:20.000
+<v maya>Let's talk about release week.
+"""
 
 
 @pytest.fixture
@@ -37,6 +50,9 @@ def replay(media, transactional_db):
     write_voice(space.pk, speaker.pk, 700, 9, 30)
     recording = end_recorded_space(space, [(0, 30)], 30)
     assert render_recording(recording.renders.get().pk) == "ready"
+    Recording.objects.filter(pk=recording.pk).update(
+        transcript=storage.put(f"recordings/{recording.pk}/transcript.vtt", TRANSCRIPT)
+    )
     do_publish(host, recording.pk)
     return Recording.objects.get(pk=recording.pk)
 
@@ -47,6 +63,20 @@ def test_clip_ask_allow_and_share(replay, page_as):
     page.goto(f"/replays/{replay.pk}/")
     form = page.locator("[data-clip-form]")
     expect(form).to_be_visible()
+    # A transcript line's clip button picks its range; a drag across the waveform another.
+    page.locator("[data-clip-cue]").nth(1).click()
+    expect(form.locator("[data-clip-start]")).to_have_value("4.0")
+    expect(form.locator("[data-clip-end]")).to_have_value("9.0")
+    wave = page.locator("[data-wave]")
+    box = wave.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 3, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 2 / 3, y, steps=8)
+    page.mouse.up()
+    start = float(form.locator("[data-clip-start]").input_value())
+    end = float(form.locator("[data-clip-end]").input_value())
+    assert 9 <= start <= 11 and 19 <= end <= 21, (start, end)
     form.locator("[data-clip-start]").fill("0:10")
     form.locator("[data-clip-end]").fill("0:20")
     form.locator("input[name=title]").fill("Release week, in one line")
