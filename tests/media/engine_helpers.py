@@ -1,6 +1,7 @@
 """Helpers for the tests that drive the embedded engine with tone speakers: where the clock
 is, which program segments lie wholly in a span of it, and what each holds."""
 
+import asyncio
 import re
 
 import numpy as np
@@ -26,6 +27,24 @@ async def stopped_engine_after(transactional_db):
     database is flushed; a later test's loop starts its own."""
     yield
     await stop_embedded_engine()
+    await cancel_leftover_tasks()
+
+
+async def cancel_leftover_tasks(timeout: float = 10.0) -> None:
+    """Cancel what the test left running on its loop, again and again until it is done: the
+    runner closing the loop cancels each task once and then waits for good, so a task that
+    swallowed one cancellation (a library turning it into its own error inside a retry loop,
+    or an await in a `finally`) would hang the whole run."""
+    me = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        left = [task for task in asyncio.all_tasks() if task is not me and not task.done()]
+        if not left:
+            return
+        for task in left:
+            task.cancel()
+        await asyncio.wait(left, timeout=0.5)
 
 
 def current_engine():
