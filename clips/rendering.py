@@ -28,7 +28,7 @@ from clips.audiogram_card import Card
 from clips.models import Clip, Voice
 from clips.services import delete_files, forget_audiogram, take_down
 from recordings.audio.encoders import MP3Writer
-from recordings.views import transcript_cues
+from recordings.transcripts import replay_cues
 from rooms.media import storage
 from rooms.models import Notification
 
@@ -118,11 +118,15 @@ class Outdated(Exception):
 
 
 def clip_cues(clip: Clip) -> list[dict]:
-    """The transcript's cues heard in the clip (times on the replay); none for a live clip."""
+    """The transcript's cues heard in the clip (times on the replay), of the voices in it only;
+    none for a live clip."""
     if not clip.recording_id or clip.replay_ms is None:
         return []
     start, end = clip.replay_ms / 1000, (clip.replay_ms + clip.length_ms) / 1000
-    return [c for c in transcript_cues(clip.recording) if c["end"] > start and c["start"] < end]
+    heard = set(clip.heard)
+    return [
+        c for c in replay_cues(clip.recording.current) if c["end"] > start and c["start"] < end and c["user"] in heard
+    ]
 
 
 def card_of(clip: Clip) -> Card:

@@ -18,7 +18,7 @@ from clips import rendering, services
 from clips.models import Clip, ConsentPreference, Voice
 from recordings import timeline
 from recordings.models import Recording
-from recordings.views import transcript_cues
+from recordings.transcripts import replay_cues
 from rooms.errors import InvalidRequest, NotFound, RoomError
 from rooms.media import files
 from rooms.views import room_errors
@@ -65,11 +65,11 @@ def clip_replay(request, recording_id):
 
 def snippet(recording_id, start_ms: int, end_ms: int) -> str:
     """The transcript's words in the range, as a default title ("" without a transcript)."""
-    recording = Recording.objects.filter(pk=recording_id, published_at__isnull=False).first()
+    recording = Recording.objects.filter(pk=recording_id, published_at__isnull=False).select_related("current").first()
     if recording is None:
         return ""
     words = " ".join(
-        c["text"] for c in transcript_cues(recording) if c["end"] * 1000 > start_ms and c["start"] * 1000 < end_ms
+        c["text"] for c in replay_cues(recording.current) if c["end"] * 1000 > start_ms and c["start"] * 1000 < end_ms
     )
     return words if len(words) <= 120 else words[:119].rsplit(" ", 1)[0] + "…"
 

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from email.utils import parseaddr
 from importlib.util import find_spec
+from pathlib import Path
 from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
@@ -225,6 +226,44 @@ def import_path_error(value: str) -> str | None:
     except (ImportError, ValueError):
         found = None
     return None if found else f"names module {module!r}, which does not exist"
+
+
+def model_dir_error(value: str) -> str | None:
+    """A CTranslate2 Whisper model is a directory holding model.bin and config.json."""
+    path = Path(value)
+    if not path.is_dir():
+        return "is not a directory"
+    missing = [name for name in ("model.bin", "config.json") if not (path / name).is_file()]
+    if missing:
+        return f"is not a CTranslate2 Whisper model (no {', '.join(missing)} in it)"
+    return None
+
+
+def bundled_model_dir(package: str) -> str:
+    """Where a registry package that ships a model keeps it, found without running the
+    package's code (only its model files are read)."""
+    spec = find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return ""
+    return str(Path(list(spec.submodule_search_locations)[0]) / "model")
+
+
+def env_model_dir(name: str, package: str) -> str:
+    """The model `name` points at, or the one `package` ships; a missing or broken model is a
+    start-up problem, never a failure in the middle of a job."""
+    raw = _raw(name)
+    if raw is not None:
+        return env_checked(name, "", model_dir_error)
+    path = bundled_model_dir(package)
+    if not path:
+        return problem(
+            f"{name} is not set and the bundled speech model ({package}) is not installed: "
+            "run bash scripts/setup, or point it at a CTranslate2 Whisper model",
+            "",
+        )
+    if error := model_dir_error(path):
+        return problem(f"the bundled speech model at {path} {error}: reinstall {package}", "")
+    return path
 
 
 def env_host(name: str, default: str = "") -> str:

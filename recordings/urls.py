@@ -8,6 +8,11 @@ urlpatterns = [
     path("replays/<int:recording_id>/", views.replay, name="replay"),
     path("replays/<int:recording_id>/played/", views.replay_played, name="replay_played"),
     re_path(r"^replays/(?P<recording_id>\d+)/audio\.(?P<fmt>m4a|mp3)$", views.replay_audio, name="replay_audio"),
+    re_path(
+        r"^replays/(?P<recording_id>\d+)/transcript\.(?P<fmt>vtt|txt)$",
+        views.replay_transcript,
+        name="replay_transcript",
+    ),
     path("recordings/<int:recording_id>/", views.recording_page, name="recording"),
     path("recordings/<int:recording_id>/status/", views.recording_status, name="recording_status"),
     path("recordings/<int:recording_id>/edit/", views.recording_edit, name="recording_edit"),
@@ -25,7 +30,7 @@ urlpatterns = [
         name="render_audio",
     ),
     re_path(
-        r"^recordings/(?P<recording_id>\d+)/download\.(?P<fmt>m4a|mp3|vtt)$",
+        r"^recordings/(?P<recording_id>\d+)/download\.(?P<fmt>m4a|mp3|vtt|txt)$",
         views.recording_download,
         name="recording_download",
     ),

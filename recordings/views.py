@@ -3,18 +3,16 @@ edit, publish, downloads), and the audio behind them. Each view calls one servic
 
 from datetime import timedelta
 
-import webvtt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from recordings import services
+from recordings import services, transcripts
 from recordings.forms import EditForm
 from recordings.models import ModerationCopy, Render
 from rooms.errors import RoomError
@@ -38,25 +36,6 @@ def render_data(render_obj: Render | None) -> dict | None:
     }
 
 
-def transcript_cues(recording) -> list[dict]:
-    """The transcript's cues for the replay page; none when there is no (readable) transcript."""
-    if not recording.transcript:
-        return []
-    try:
-        with default_storage.open(recording.transcript, "rb") as f:
-            text = f.read().decode("utf-8", "replace")
-    except FileNotFoundError:
-        return []
-    try:
-        captions = webvtt.from_string(text)
-    except Exception:  # a damaged transcript must not break the replay
-        return []
-    return [
-        {"start": c.start_in_seconds, "end": c.end_in_seconds, "text": c.text, "voice": getattr(c, "voice", None)}
-        for c in captions
-    ]
-
-
 @ensure_csrf_cookie  # the player posts the play count
 @room_errors
 def replay(request, recording_id):
@@ -72,11 +51,38 @@ def replay(request, recording_id):
             "current": current,
             "ready": ready,
             "speakers": recording.speakers.all(),
-            "cues": transcript_cues(recording),
+            "cues": transcripts.replay_cues(current),
             "can_see": services.can_see(request.user, recording),
             "share_url": request.build_absolute_uri(recording.get_absolute_url()),
         },
     )
+
+
+@require_safe
+@room_errors
+def replay_transcript(request, recording_id, fmt):
+    """The replay's transcript as WebVTT (the player's captions track) or plain text, for
+    whoever may play the replay; `?download=1` saves it."""
+    recording = services.access_replay(request.user, recording_id)
+    base = slugify(recording.space.title)[:60] or "space"
+    return transcript_response(
+        recording.current, fmt, download_as=f"{base}.{fmt}" if request.GET.get("download") else None
+    )
+
+
+def transcript_response(render_obj: Render | None, fmt: str, download_as: str | None) -> HttpResponse:
+    if render_obj is None or not render_obj.is_ready or not render_obj.cues:
+        raise Http404("This version has no transcript.")
+    if fmt == "vtt":
+        response = HttpResponse(transcripts.to_vtt(render_obj.cues), content_type="text/vtt; charset=utf-8")
+    else:
+        response = HttpResponse(
+            transcripts.plain_text(render_obj.cues) + "\n", content_type="text/plain; charset=utf-8"
+        )
+    if download_as:
+        response["Content-Disposition"] = f'attachment; filename="{download_as}"'
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @require_POST
@@ -138,7 +144,8 @@ def recording_page(request, recording_id, form=None, status=200):
                 for r in (original, recording.current)
                 if r is not None and r.is_ready and not (files.exists(r.m4a) and files.exists(r.mp3))
             ],
-            "transcript_ok": files.exists(recording.transcript),
+            "transcript": getattr(recording.space, "transcript", None),
+            "transcript_ok": bool(recording.current and recording.current.cues),
             "opted_out": [
                 p.user
                 for p in Participant.objects.filter(space=recording.space, recording_opt_out=True).select_related(
@@ -224,9 +231,9 @@ def recording_download(request, recording_id, fmt):
     if recording.is_gone:
         raise Http404("This recording was deleted.")
     base = slugify(recording.space.title)[:60] or "space"
-    if fmt == "vtt":
-        return files.serve(request, recording.transcript, download_as=f"{base}.vtt")
     current = recording.current
+    if fmt in ("vtt", "txt"):
+        return transcript_response(current, fmt, download_as=f"{base}.{fmt}")
     if current is None or not current.is_ready:
         raise Http404("Not ready yet.")
     return files.serve(request, getattr(current, fmt), download_as=f"{base}.{fmt}")

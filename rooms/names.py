@@ -71,3 +71,8 @@ def lookalike(name: str, existing) -> str | None:
     if not target:
         return None
     return next((other for other in existing if other and skeleton(other) == target), None)
+
+
+def shown_name(user) -> str:
+    """What a person is called where others read it: the display name, else the username."""
+    return (user.first_name or "").strip() or user.username

@@ -16,6 +16,7 @@ from clips.tasks import render_audiogram
 from config.celery import app
 from tests.audio import band_peak
 from tests.clips.conftest import ROLES, TONES, client_for, clip_of, decoded, run_jobs, run_renders, tones_in
+from tests.transcript_helpers import give_transcript
 
 pytestmark = pytest.mark.django_db
 
@@ -76,9 +77,7 @@ def test_it_is_a_720_square_h264_aac_video_of_the_consenting_voices_only(
 
 
 def test_it_carries_the_transcripts_captions_on_the_clips_own_timeline(replay, shared, queued):
-    default_storage.save(f"recordings/{replay.recording.pk}/transcript.vtt", io.BytesIO(VTT.encode()))
-    replay.recording.transcript = f"recordings/{replay.recording.pk}/transcript.vtt"
-    replay.recording.save(update_fields=["transcript"])
+    give_transcript(replay.recording, VTT, {"Host": replay.host, "Sam": replay.speaker})
     card = rendering.card_of(clip_of(shared.pk))  # the clip is 5-15 s of the replay
     assert card.cues == [(0.0, 2.0, "Welcome back to the show."), (7.0, 10.0, "Consent is the whole point.")]
     assert card.names == sorted([replay.host.username, replay.speaker.username, replay.cohost.username])

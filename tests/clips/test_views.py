@@ -7,6 +7,7 @@ from django.test import Client
 from clips import services
 from clips.models import Clip, Voice
 from tests.clips.conftest import ROLES, client_for, clip_of, run_renders
+from tests.transcript_helpers import give_transcript
 
 pytestmark = pytest.mark.django_db
 
@@ -173,12 +174,7 @@ def test_the_replay_page_offers_the_clip_form_and_lists_shared_clips(replay, sha
 
 
 def test_without_a_title_a_replay_clip_is_named_by_its_transcript(replay):
-    from recordings.models import Recording
-    from rooms.media import storage
-
     vtt = b"WEBVTT\n\n00:00.000 --> 00:06.000\n<v hana>Welcome, everyone.\n\n00:06.000 --> 00:12.000\n<v sam>Thanks for having me on.\n"
-    Recording.objects.filter(pk=replay.recording.pk).update(
-        transcript=storage.put(f"recordings/{replay.recording.pk}/transcript.vtt", vtt)
-    )
+    give_transcript(replay.recording, vtt, {"hana": replay.host, "sam": replay.speaker})
     client_for(replay, "listener").post(f"/replays/{replay.recording.pk}/clip/", {"start": "5", "end": "11"})
     assert Clip.objects.get().title == "Welcome, everyone. Thanks for having me on."

@@ -10,10 +10,10 @@ from clips.tasks import render_clip
 from recordings.models import Recording
 from recordings.services import do_publish
 from recordings.tasks import render_recording
-from rooms.media import storage
 from tests.e2e.conftest import shoot
 from tests.factories import SpaceFactory, UserFactory
 from tests.recordings.conftest import end_recorded_space, write_voice
+from tests.transcript_helpers import give_transcript
 
 pytestmark = pytest.mark.e2e
 
@@ -50,9 +50,8 @@ def replay(media, transactional_db):
     write_voice(space.pk, speaker.pk, 700, 9, 30)
     recording = end_recorded_space(space, [(0, 30)], 30)
     assert render_recording(recording.renders.get().pk) == "ready"
-    Recording.objects.filter(pk=recording.pk).update(
-        transcript=storage.put(f"recordings/{recording.pk}/transcript.vtt", TRANSCRIPT)
-    )
+    recording.refresh_from_db()
+    give_transcript(recording, TRANSCRIPT)
     do_publish(host, recording.pk)
     return Recording.objects.get(pk=recording.pk)
 

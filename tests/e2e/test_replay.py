@@ -8,10 +8,10 @@ from playwright.sync_api import expect
 
 from recordings.models import Recording, Render
 from recordings.tasks import render_recording
-from rooms.media import storage
 from tests.e2e.conftest import shoot
 from tests.factories import SpaceFactory, UserFactory
 from tests.recordings.conftest import end_recorded_space, write_voice
+from tests.transcript_helpers import give_transcript
 
 pytestmark = pytest.mark.e2e
 
@@ -47,10 +47,8 @@ def recording(media, transactional_db):
     write_voice(space.pk, speaker.pk, 700, 9, 30)
     rec = end_recorded_space(space, [(0, 30)], 30)
     assert render_recording(rec.renders.get().pk) == "ready"
-    Recording.objects.filter(pk=rec.pk).update(
-        transcript=storage.put(f"recordings/{rec.pk}/transcript.vtt", TRANSCRIPT)
-    )
     rec.refresh_from_db()
+    give_transcript(rec, TRANSCRIPT)
     return rec
 
 

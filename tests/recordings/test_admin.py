@@ -95,12 +95,11 @@ def test_it_keeps_publishing_and_deletion_out_of_the_change_form(people, client)
         published_at_1="10:00:00",
         deleted_at_0="2026-01-01",
         deleted_at_1="10:00:00",
-        transcript="recordings/1/other.vtt",
         play_count="99",
     )
 
     after = Recording.objects.get(pk=recording.pk)
-    assert (after.published_at, after.deleted_at, after.transcript, after.play_count) == (None, None, "", 0)
+    assert (after.published_at, after.deleted_at, after.play_count) == (None, None, 0)
 
 
 def test_it_neither_adds_nor_deletes_recordings(published, client):
