@@ -9,6 +9,7 @@ from django.db import transaction
 from config.celery import app
 
 RENDER = "recordings.render"
+TRANSCRIBE = "recordings.transcribe"
 DELETE_MODERATION_COPY = "recordings.delete_moderation_copy"
 
 

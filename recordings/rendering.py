@@ -45,9 +45,11 @@ def engine_done(render_id: int) -> bool:
     """Whether the engine has stored the last of the space's audio (it writes a marker after
     it), or has had long enough: a space nobody spoke in never had an engine session."""
     render_obj = Render.objects.select_related("recording__space").filter(pk=render_id).first()
-    if render_obj is None:
-        return True
-    space = render_obj.recording.space
+    return render_obj is None or audio_stored(render_obj.recording.space)
+
+
+def audio_stored(space) -> bool:
+    """Whether every track of the ended space is in storage (see engine_done)."""
     if space.ended_at is None:
         return False
     if timezone.now() - space.ended_at > timedelta(seconds=ENGINE_GRACE_SECONDS):

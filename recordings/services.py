@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from recordings import jobs, timeline
 from recordings.keepers import exclude_kept
-from recordings.models import ModerationCopy, Recording, Render, empty_edits
+from recordings.models import ModerationCopy, Recording, Render, Transcript, empty_edits
 from recordings.signals import recording_voice_left
 from recordings.spans import close_span
 from rooms.errors import Conflict, NotAllowed, NotFound
@@ -74,6 +74,11 @@ def space_ended(space: Space) -> None:
     copy, _ = ModerationCopy.objects.update_or_create(
         space=space, defaults={"expires_at": space.ended_at + timedelta(days=days)}
     )
+    if space.captions:
+        # Captions were on: everyone there knew their words were being written down.
+        transcript, created = Transcript.objects.get_or_create(space=space)
+        if created:
+            jobs.queue(jobs.TRANSCRIBE, transcript.pk)
     recording = close_span(space, space.ended_at)
     if recording is not None and recording.duration_ms > 0 and recording.original_id is None:
         render = Render.objects.create(recording=recording, kind=Render.Kind.ORIGINAL)
@@ -226,8 +231,14 @@ def do_leave_recording(user, recording_id) -> Recording:
     current = recording.current
     ready = list(recording.renders.filter(state=Render.State.READY))
     old_files = [name for r in ready for name in (r.m4a, r.mp3) if name]
+    # The published transcript goes with the audio: the remade versions get cues without them.
     recording.renders.filter(pk__in=[r.pk for r in ready]).update(
-        state=Render.State.FAILED, error="Withdrawn: a speaker took their voice out.", m4a="", mp3=""
+        state=Render.State.FAILED,
+        error="Withdrawn: a speaker took their voice out.",
+        m4a="",
+        mp3="",
+        cues=[],
+        transcript_text="",
     )
     recording.renders.filter(state__in=Render.ACTIVE).update(state=Render.State.FAILED, error="Superseded.")
     original = Render.objects.create(
@@ -293,6 +304,7 @@ def do_delete_recording(user, recording_id) -> Recording:
         recording.deleted_at = timezone.now()
         recording.published_at = None
         recording.save(update_fields=["deleted_at", "published_at"])
+        recording.renders.update(cues=[], transcript_text="")
         prefix = recording_prefix(recording.pk)
         transaction.on_commit(lambda: storage.delete_tree(prefix))
     return recording
@@ -326,6 +338,8 @@ def do_delete_moderation_copy(copy_id: int) -> bool:
         return False
     copy = ModerationCopy.objects.get(pk=copy_id)
     storage.delete_tree(storage.space_prefix(copy.space_id))
+    # The transcript of everyone said is part of the copy (its file was in the tree above).
+    Transcript.objects.filter(space_id=copy.space_id).delete()
     copy.delete()
     return True
 

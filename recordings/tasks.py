@@ -6,8 +6,8 @@ from celery import shared_task
 from django.conf import settings
 
 from config.celery import fan_out
-from recordings import rendering
-from recordings.models import Render
+from recordings import rendering, transcribing
+from recordings.models import Render, Transcript
 from recordings.services import do_delete_moderation_copy, do_expire_unpublished, expired_copies, expired_unpublished
 
 log = logging.getLogger(__name__)
@@ -69,10 +69,52 @@ def recover_stale_render(render_id: int) -> str:
 
 
 def after_render(render) -> None:
-    """A moderation copy that expired while it was being read (retention 0) goes now."""
+    """The new version gets its cues when the space has a transcript. A moderation copy that
+    expired while it was being read (retention 0) goes now."""
+    transcribing.publish_cues(render.recording, renders=[render])
     copy_id = expired_copies().filter(space_id=render.recording.space_id).values_list("pk", flat=True).first()
     if copy_id is not None:
         delete_moderation_copy.delay(copy_id)
+
+
+# Whisper tiny.en reads about 4 to 10 times real time on one core; voiced audio only.
+@shared_task(
+    name="recordings.transcribe",
+    bind=True,
+    max_retries=None,
+    time_limit=settings.LONGEST_TASK_SECONDS,
+    soft_time_limit=settings.LONGEST_TASK_SECONDS - 60,
+)
+def transcribe_space(self, transcript_id: int) -> str:
+    transcript = Transcript.objects.select_related("space").filter(pk=transcript_id).first()
+    if transcript is None:
+        return "gone"
+    if not rendering.audio_stored(transcript.space):
+        raise self.retry(countdown=2)
+    claimed = transcribing.claim(transcript_id)
+    if claimed is None:
+        if transcribing.fail_exhausted(transcript_id):
+            return "failed"
+        # Running elsewhere, or in a worker just killed: look again once that claim is stale.
+        running = Transcript.objects.filter(pk=transcript_id, state=Transcript.State.RUNNING).exists()
+        if running:
+            raise self.retry(countdown=settings.RECORDINGS["RENDER_STALE_SECONDS"] + 1)
+        return "not claimed"
+    attempts = settings.TRANSCRIBE["ATTEMPTS"]
+    try:
+        transcribing.run(claimed)
+    except transcribing.ClaimLost:
+        log.warning("transcript %s attempt %s was taken over after going silent", transcript_id, claimed.attempts)
+        return "claim lost"
+    except Exception as error:
+        log.exception("transcript %s failed (attempt %s of %s)", transcript_id, claimed.attempts, attempts)
+        final = claimed.attempts >= attempts
+        message = "Transcribing failed. Try again; if it keeps failing, tell the site's staff."
+        transcribing.fail(claimed, message if final else f"Attempt {claimed.attempts} failed: {error}", final=final)
+        if final:
+            return "failed"
+        raise self.retry(countdown=10 * claimed.attempts, exc=error) from error
+    return "ready"
 
 
 @shared_task(name="recordings.delete_expired_copies")

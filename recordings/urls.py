@@ -22,6 +22,7 @@ urlpatterns = [
     path("recordings/<int:recording_id>/retry/", views.recording_retry, name="recording_retry"),
     path("recordings/<int:recording_id>/use/", views.recording_use, name="recording_use"),
     path("recordings/<int:recording_id>/discard/", views.recording_discard, name="recording_discard"),
+    path("recordings/<int:recording_id>/transcribe/", views.recording_transcribe, name="recording_transcribe"),
     path("recordings/<int:recording_id>/delete/", views.recording_delete, name="recording_delete"),
     path("recordings/<int:recording_id>/leave/", views.recording_leave, name="recording_leave"),
     re_path(

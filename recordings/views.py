@@ -12,9 +12,9 @@ from django.utils.text import slugify
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from recordings import services, transcripts
+from recordings import services, transcript_services, transcripts
 from recordings.forms import EditForm
-from recordings.models import ModerationCopy, Render
+from recordings.models import ModerationCopy, Render, Transcript
 from rooms.errors import RoomError
 from rooms.media import files
 from rooms.models import Participant
@@ -34,6 +34,12 @@ def render_data(render_obj: Render | None) -> dict | None:
         "error": render_obj.error,
         "duration_ms": render_obj.duration_ms,
     }
+
+
+def transcript_data(transcript: Transcript | None) -> dict | None:
+    if transcript is None:
+        return None
+    return {"state": transcript.state, "progress": transcript.progress, "error": transcript.error}
 
 
 @ensure_csrf_cookie  # the player posts the play count
@@ -144,7 +150,7 @@ def recording_page(request, recording_id, form=None, status=200):
                 for r in (original, recording.current)
                 if r is not None and r.is_ready and not (files.exists(r.m4a) and files.exists(r.mp3))
             ],
-            "transcript": getattr(recording.space, "transcript", None),
+            "transcript": Transcript.objects.filter(space_id=recording.space_id).first(),
             "transcript_ok": bool(recording.current and recording.current.cues),
             "opted_out": [
                 p.user
@@ -172,6 +178,7 @@ def recording_status(request, recording_id):
             "current": render_data(recording.current),
             "published": recording.is_published,
             "edits_version": recording.edits_version,
+            "transcript": transcript_data(Transcript.objects.filter(space_id=recording.space_id).first()),
         }
     )
 
@@ -209,6 +216,11 @@ recording_use = post_action(
 )
 recording_discard = post_action(services.do_discard_edit, "Edit discarded.", "recording", fields=["version"])
 recording_retry = post_action(services.do_retry_render, "Trying again.", "recording")
+recording_transcribe = post_action(
+    transcript_services.do_request_transcript,
+    "The transcript is being made. It shows here, and on the replay, when it is ready.",
+    "recording",
+)
 recording_delete = post_action(services.do_delete_recording, "The recording was deleted.", "recording")
 
 

@@ -68,6 +68,12 @@ class TrackReader:
                 self.decoded[name] = decode_file(f.read())
         return self.decoded[name]
 
+    def each_chunk(self):
+        """(first sample on the space's clock, PCM) of every chunk in order, one decoded at a time."""
+        for start, name in self.chunks:
+            with self.storage.open(name, "rb") as f:
+                yield start, decode_file(f.read())
+
     def _skip_to(self, start: int) -> None:
         """Move `first` past the chunks that end before `start` whatever their length."""
         reach = bisect.bisect_right(self.starts, start - LONGEST_CHUNK)

@@ -4,22 +4,34 @@ import { clockTenths, setupPlayer } from "./waveform.js";
 
 const page = document.querySelector("[data-recording]");
 
-// --- progress: poll while a render is queued or running, reload once it is done ---------
-if (["queued", "running"].includes(page.dataset.latestState)) {
-  const bar = page.querySelector("[data-progress-bar]");
-  const text = page.querySelector("[data-progress-text]");
+// --- progress: poll while a render or the transcript is on its way, reload once done -----
+const active = (state) => ["queued", "running"].includes(state);
+const watched = [
+  { key: "latest", state: page.dataset.latestState, bar: "[data-progress-bar]", text: "[data-progress-text]" },
+  { key: "transcript", state: page.dataset.transcriptState, bar: "[data-transcript-bar]", text: "[data-transcript-text]" },
+].filter((job) => active(job.state) && page.querySelector(job.bar));
+for (const job of watched) {
+  const bar = page.querySelector(job.bar);
   // Set here, not in a style attribute, which the Content-Security-Policy forbids.
   bar.style.width = `${bar.parentElement.getAttribute("aria-valuenow")}%`;
+}
+if (watched.length) {
   const poll = async () => {
     try {
       const response = await fetch(page.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (response.ok) {
-        const { latest } = await response.json();
-        if (!latest || !["queued", "running"].includes(latest.state)) return window.location.reload();
-        const percent = Math.round(latest.progress * 100);
-        bar.style.width = `${percent}%`;
-        bar.parentElement.setAttribute("aria-valuenow", String(percent));
-        text.textContent = latest.state === "queued" ? "Waiting for a worker…" : `${percent} % done`;
+        const status = await response.json();
+        for (const job of watched) {
+          const now = status[job.key];
+          if (!now || !active(now.state)) return window.location.reload();
+          const percent = Math.round(now.progress * 100);
+          const bar = page.querySelector(job.bar);
+          bar.style.width = `${percent}%`;
+          bar.parentElement.setAttribute("aria-valuenow", String(percent));
+          const text = page.querySelector(job.text);
+          const done = job.key === "latest" ? `${percent} % done` : `Transcribing: ${percent} % done`;
+          text.textContent = now.state === "queued" ? "Waiting for a worker…" : done;
+        }
       }
     } catch {
       /* offline for a moment: try again on the next tick */

@@ -57,6 +57,76 @@ for (const cue of cues) {
   });
 }
 
+// A link to a moment (search results link to the line that matched): ?t=seconds.
+const at = Number(new URLSearchParams(window.location.search).get("t"));
+if (at > 0) {
+  const seekThere = () => player.seek(at);
+  if (audio.readyState >= 1) seekThere();
+  else audio.addEventListener("loadedmetadata", seekThere, { once: true });
+}
+
+// Search inside the transcript: only the lines holding every word typed stay, the words marked.
+const search = document.querySelector("[data-cue-search]");
+const matches = document.querySelector("[data-cue-matches]");
+const plain = new Map(cues.map((c) => [c, c.querySelector("[data-cue-text]").textContent]));
+search?.addEventListener("input", () => {
+  const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+  let shown = 0;
+  for (const cue of cues) {
+    const text = plain.get(cue);
+    const hit = words.every((w) => text.toLowerCase().includes(w));
+    cue.closest(".cue-row").hidden = !hit;
+    shown += hit;
+    const holder = cue.querySelector("[data-cue-text]");
+    holder.textContent = "";
+    if (!words.length || !hit) {
+      holder.textContent = text;
+      continue;
+    }
+    const pattern = new RegExp(`(${words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})`, "gi");
+    for (const part of text.split(pattern)) {
+      if (!part) continue;
+      if (words.includes(part.toLowerCase())) {
+        const mark = document.createElement("mark");
+        mark.textContent = part;
+        holder.append(mark);
+      } else holder.append(part);
+    }
+  }
+  matches.hidden = !words.length;
+  matches.textContent = shown ? `${shown} line${shown === 1 ? "" : "s"} found` : "Nothing in the transcript matches.";
+});
+
+// Captions over the player, from its WebVTT track (the same file the downloads give).
+const captionsTrack = document.querySelector("[data-captions-track]");
+const captionLine = document.querySelector("[data-caption-line]");
+const captionsToggle = document.querySelector("[data-captions-toggle]");
+if (captionsTrack && captionLine && captionsToggle) {
+  const track = captionsTrack.track;
+  track.mode = "hidden"; // cues fire cuechange; the line below shows them
+  const unescape = (text) => new DOMParser().parseFromString(text, "text/html").documentElement.textContent;
+  const show = () => {
+    const cue = track.activeCues?.[0];
+    captionLine.textContent = "";
+    if (!cue) return;
+    const voiced = /^<v\s+([^>]*)>([\s\S]*)$/.exec(cue.text);
+    if (voiced) {
+      const name = document.createElement("strong");
+      name.textContent = unescape(voiced[1]);
+      captionLine.append(name, unescape(voiced[2]).replace(/\n/g, " "));
+    } else captionLine.append(unescape(cue.text).replace(/\n/g, " "));
+  };
+  track.addEventListener("cuechange", show);
+  const set = (on) => {
+    captionLine.hidden = !on;
+    captionsToggle.setAttribute("aria-pressed", String(on));
+    localStorage.setItem("replay-captions", on ? "on" : "off");
+    if (on) show();
+  };
+  captionsToggle.addEventListener("click", () => set(captionLine.hidden));
+  set(localStorage.getItem("replay-captions") === "on");
+}
+
 // The clip form: a range dragged on the waveform, a transcript line's clip button, or "From
 // where I am" (the player's position and the next 30 seconds) fill in its start and end.
 const LONGEST = 60;

@@ -11,19 +11,19 @@ from recordings.tasks import render_recording
 from tests.e2e.conftest import shoot
 from tests.factories import SpaceFactory, UserFactory
 from tests.recordings.conftest import end_recorded_space, write_voice
-from tests.transcript_helpers import give_transcript
+from tests.transcript_helpers import give_space_transcript
 
 pytestmark = pytest.mark.e2e
 
 TRANSCRIPT = b"""WEBVTT
 
-00:00.000 --> 00:04.000
+00:02.200 --> 00:04.000
 <v maya>Welcome to the coffee, everyone.
 
 00:04.000 --> 00:09.000
 <v sam>Thanks for having me.
 
-00:09.000 --> 00:20.000
+00:16.000 --> 00:20.000
 <v maya>Let's talk about release week.
 """
 
@@ -48,7 +48,7 @@ def recording(media, transactional_db):
     rec = end_recorded_space(space, [(0, 30)], 30)
     assert render_recording(rec.renders.get().pk) == "ready"
     rec.refresh_from_db()
-    give_transcript(rec, TRANSCRIPT)
+    give_space_transcript(rec, TRANSCRIPT)
     return rec
 
 
@@ -104,9 +104,10 @@ def test_the_host_edits_publishes_and_a_guest_plays_the_replay(recording, page_a
         guest.wait_for_function("() => document.querySelector('[data-audio]').currentTime > 1.5", timeout=15_000)
         expect(guest.locator(".cue.is-current")).to_have_count(1)
         shoot(guest, "replay-phone")
-        # A transcript line seeks the player there.
+        # A transcript line seeks the player there: said at 0:16, so 0:09 or so of the edited
+        # version (its first two seconds trimmed and about five cut).
         guest.click("text=Let's talk about release week.")
-        guest.wait_for_function("() => document.querySelector('[data-audio]').currentTime >= 9", timeout=5_000)
+        guest.wait_for_function("() => document.querySelector('[data-audio]').currentTime >= 8", timeout=5_000)
         guest.wait_for_function("() => document.querySelector('[data-audio]').currentTime > 15", timeout=15_000)
     assert told.value.ok
     assert Recording.objects.get(pk=recording.pk).play_count == 1
@@ -114,7 +115,22 @@ def test_the_host_edits_publishes_and_a_guest_plays_the_replay(recording, page_a
     desktop = page_as(UserFactory(username="lena"))
     desktop.goto(f"/replays/{recording.pk}/")
     expect(desktop.get_by_role("button", name="Copy link")).to_be_visible()
+    # Search inside the transcript keeps the lines that hold the words, marked.
+    desktop.fill("[data-cue-search]", "release")
+    expect(desktop.locator(".cue-row:visible")).to_have_count(1)
+    expect(desktop.locator(".cue mark")).to_have_text("release")
+    expect(desktop.get_by_role("status")).to_have_text("1 line found")
+    desktop.fill("[data-cue-search]", "")
+    expect(desktop.locator(".cue-row:visible")).to_have_count(3)
+    # Captions over the player come from the WebVTT track, with the speaker's name.
+    desktop.click("[data-captions-toggle]")
+    desktop.click("[data-play]")
+    expect(desktop.locator("[data-caption-line]")).to_contain_text("maya", timeout=10_000)
+    expect(desktop.locator("[data-caption-line]")).to_contain_text("Welcome to the coffee")
     shoot(desktop, "replay-desktop")
+    # A link to a moment (what search results give) starts the player there.
+    desktop.goto(f"/replays/{recording.pk}/?t=12")
+    desktop.wait_for_function("() => document.querySelector('[data-audio]').currentTime >= 11.9", timeout=10_000)
 
 
 def test_the_host_watches_progress_live_and_can_retry_a_failed_render(recording, page_as):

@@ -7,7 +7,7 @@ from config.celery import app
 from recordings import jobs
 
 
-@pytest.mark.parametrize("name", [jobs.RENDER, jobs.DELETE_MODERATION_COPY])
+@pytest.mark.parametrize("name", [jobs.RENDER, jobs.TRANSCRIBE, jobs.DELETE_MODERATION_COPY])
 def test_it_names_registered_tasks(name):
     app.loader.import_default_modules()
 
