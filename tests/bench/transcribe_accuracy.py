@@ -36,6 +36,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 OURS, BASELINE = 1, 5  # beam sizes: recordings/speech.py's greedy default, faster-whisper's default
 TARGET_WER, TARGET_RTF = 0.10, 0.3
 QUICK_SENTENCES = 10
+# The site's settings this reads (settings.TRANSCRIBE): printed in front of the command when set.
+ENV_READ = ("TRANSCRIBE_MODEL_DIR", "TRANSCRIBE_DEVICE", "TRANSCRIBE_COMPUTE_TYPE", "TRANSCRIBE_THREADS")
 DEFAULT_VOICES = ("en-us", "en-gb", "en-gb-scotland", "en-029", "en-gb-x-rp")  # all of tests.speech.VOICES
 
 # What people say in a space. Numbers are spelled out as people say them (and as espeak reads
@@ -324,7 +326,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.quick and len(args.voices) < 4:
         parser.error("a full run reads the sentences with at least 4 voices")
-    run = describe_run("transcribe_accuracy", parser, args)
+    run = describe_run("transcribe_accuracy", parser, args, ENV_READ)
     print(run_lines(run), flush=True)
     # Pinned before anything starts a thread: Linux applies this to the calling thread, and the
     # threads CTranslate2 (and OpenBLAS) start later inherit it, so the whole run is on one core.
