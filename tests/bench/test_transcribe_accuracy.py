@@ -16,6 +16,7 @@ from tests.speech import needs_espeak
         ("It costs thirty dollars, up twenty percent.", "It costs $30, up 20%."),
         ("We drove nine hundred miles in two thousand seconds.", "We drove 900 miles in 2,000 seconds."),
         ("Can everyone hear me okay?", "can everyone hear me OK"),
+        ("Let us keep it short.", "Let's keep it short."),
     ],
 )
 def test_numbers_case_and_punctuation_do_not_count_as_errors(reference, heard):

@@ -118,8 +118,9 @@ ONES = "zero one two three four five six seven eight nine ten eleven twelve thir
 TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 SCALES = ((10**9, "billion"), (10**6, "million"), (1000, "thousand"), (100, "hundred"))
 ORDINALS = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth", "nine": "ninth", "twelve": "twelfth"}  # fmt: skip
-# Spellings Whisper prefers that mean the same word.
-SAME_WORD = {"ok": "okay", "alright": "all right", "per cent": "percent"}
+# Spellings Whisper prefers that mean the same words ("let us" read aloud comes back "Let's";
+# Whisper's own English normaliser expands it the same way). Apostrophes are gone by then.
+SAME_WORD = {"ok": "okay", "alright": "all right", "per cent": "percent", "lets": "let us"}
 
 
 def number_words(n: int) -> str:
