@@ -5,13 +5,14 @@ import shlex
 
 import pytest
 
-from tests.bench import media_engine, recording_finalize, room_fanout
+from tests.bench import media_engine, recording_finalize, room_fanout, transcribe_accuracy
 from tests.bench.bench_setup import describe_run, reproduce_command, run_lines
 
 BENCHMARKS = {
     "room_fanout": (room_fanout, ["--sizes", "50", "--events", "2", "--database", "roundtable_bench2", "--keep-db"]),
     "media_engine": (media_engine, ["--quick", "--cycles", "2", "--max-spaces", "0"]),
     "recording_finalize": (recording_finalize, ["--duration", "30", "--skip-ffmpeg"]),
+    "transcribe_accuracy": (transcribe_accuracy, ["--quick", "--voices", "en-us,en-gb"]),
 }
 
 
