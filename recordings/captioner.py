@@ -105,6 +105,7 @@ class Captioner:
         self._spaces: dict[int, tuple[float, bool]] = {}
         self._names: dict[int, tuple[float, str | None]] = {}
         self._behind_told: dict[int, float] = {}
+        self.received = 0
         self.captioned = 0
         self.dropped = 0
 
@@ -136,6 +137,7 @@ class Captioner:
         except BadUtterance as error:
             log.warning("captioner: ignored a malformed utterance: %s", error)
             return
+        self.received += 1
         self.queue.put_nowait(heard)
 
     async def _work(self) -> None:
