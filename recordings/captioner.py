@@ -173,8 +173,8 @@ class Captioner:
             "end_ms": heard.end_ms,
             "text": text,
         }
-        await self.layer.group_send(space_group(heard.space_id), layer_message(heard.space_id, event))
         self.captioned += 1
+        await self.layer.group_send(space_group(heard.space_id), layer_message(heard.space_id, event))
 
     async def _fall_back(self, first: Heard, now: float) -> None:
         """Drop `first` and whatever else waited too long; tell each space it concerns."""
