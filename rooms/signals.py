@@ -12,3 +12,9 @@ space_started = Signal()
 space_ended = Signal()
 # space: the live Space; on: whether the recorder now runs; at: when it was switched.
 recording_switched = Signal()
+
+# The web process's own media engine (MEDIA_ENGINE_MODE=embedded) started or stopped on the
+# running event loop; engine: the MediaEngine. Sent with `asend` from that loop (no
+# transaction): recordings starts and stops the in-process captioner beside it.
+embedded_engine_started = Signal()
+embedded_engine_stopped = Signal()

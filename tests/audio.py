@@ -72,6 +72,27 @@ class ToneTrack(PacedTrack):
         return frame
 
 
+class PcmTrack(PacedTrack):
+    """A microphone that plays `samples` (48 kHz mono int16) once, then silence: a speaker who
+    says something and stops. `finished_at` is when its last sample was sent (monotonic)."""
+
+    def __init__(self, samples: np.ndarray):
+        super().__init__()
+        self.samples = samples
+        self.finished_at: float | None = None
+
+    async def recv(self):
+        await self._pace()
+        chunk = self.samples[self.sent : self.sent + FRAME]
+        if len(chunk) < FRAME:
+            if self.finished_at is None:
+                self.finished_at = time.monotonic()
+            chunk = np.pad(chunk, (0, FRAME - len(chunk)))
+        frame = to_frame(chunk.astype(np.int16), self.sent)
+        self.sent += FRAME
+        return frame
+
+
 def write_wav(path, samples: np.ndarray) -> None:
     """A 48 kHz mono 16-bit WAV file, e.g. for Chromium's fake microphone."""
     import wave

@@ -22,13 +22,13 @@ from rooms.media.nodes import do_heartbeat, do_register_node, do_retire_node
 from rooms.media.peers import BadOffer
 from rooms.media.session import SpaceSession
 from rooms.models import Space
+from rooms.signals import embedded_engine_started, embedded_engine_stopped
 
 log = logging.getLogger(__name__)
 
 
-def _space_origin(space_id: int):
-    space = Space.objects.filter(pk=space_id, state=Space.State.LIVE).only("started_at").first()
-    return space.started_at if space else None
+def _live_space(space_id: int) -> Space | None:
+    return Space.objects.filter(pk=space_id, state=Space.State.LIVE).only("started_at", "captions").first()
 
 
 class MediaEngine:
@@ -106,10 +106,11 @@ class MediaEngine:
             return await self.starting[space_id]
         future = self.starting[space_id] = asyncio.get_running_loop().create_future()
         try:
-            origin = await database_sync_to_async(_space_origin)(space_id)
+            space = await database_sync_to_async(_live_space)(space_id)
             session = None
-            if origin is not None:
-                session = self.sessions[space_id] = SpaceSession(space_id, origin, self.executor)
+            if space is not None:
+                session = SpaceSession(space_id, space.started_at, self.executor, captions=space.captions)
+                self.sessions[space_id] = session
                 await self.layer.group_add(commands.engine_group(space_id), self.channel)
             future.set_result(session)
             return session
@@ -157,12 +158,21 @@ async def ensure_embedded_engine() -> MediaEngine:
         engine = MediaEngine(name=f"embedded-{socket.gethostname()}-{os.getpid()}-{id(loop)}")
         try:
             await engine.start()
+            await _announce(embedded_engine_started, engine)
         except BaseException as error:
             del _embedded[id(loop)]
             started.set_exception(error)
             raise
         started.set_result(engine)
     return await asyncio.shield(started)
+
+
+async def _announce(signal, engine: MediaEngine) -> None:
+    # What runs beside the engine (the captioner) failing to start or stop must not take
+    # the audio down with it: logged, and the engine carries on.
+    for receiver, result in await signal.asend_robust(sender=MediaEngine, engine=engine):
+        if isinstance(result, Exception):
+            log.error("%s failed beside the embedded engine", receiver, exc_info=result)
 
 
 def embedded_engine() -> MediaEngine | None:
@@ -179,3 +189,4 @@ async def stop_embedded_engine() -> None:
     _embedded.pop(id(asyncio.get_running_loop()), None)
     if engine is not None:
         await engine.stop()
+        await _announce(embedded_engine_stopped, engine)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rooms.events import layer_message, space_group
 from rooms.media import storage
 from rooms.media.audio import FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE, level
+from rooms.media.captions import CaptionFeed
 from rooms.media.mixer import Mixer, SpeakerFeed
 from rooms.media.peers import BadOffer, SpeakerPeer
 from rooms.media.program import ProgramWriter
@@ -32,7 +33,7 @@ def clock_sample(origin: datetime, now: datetime | None = None) -> int:
 
 
 class SpaceSession:
-    def __init__(self, space_id: int, origin: datetime, executor: Executor):
+    def __init__(self, space_id: int, origin: datetime, executor: Executor, captions: bool = False):
         self.space_id = space_id
         self.executor = executor
         self.mixer = Mixer()
@@ -46,6 +47,8 @@ class SpaceSession:
         self.program = ProgramWriter(space_id, origin, self.sample, executor, config["SEGMENT_SECONDS"])
         self.chunk_seconds = config["TRACK_CHUNK_SECONDS"]
         self.peaks: dict[int, float] = {}
+        # Live captions: the same audio as each speaker's track, cut into utterances.
+        self.captions = CaptionFeed(space_id) if captions else None
         self.ticks = 0
         # Ticks that ran a whole frame or more after their time (the clock had to catch up),
         # and the worst lateness in seconds: an overloaded engine shows here first.
@@ -84,6 +87,8 @@ class SpaceSession:
         writer = self.tracks.pop(user_id, None)
         if writer:
             writer.flush()
+        if self.captions is not None:
+            self.captions.flush(user_id)
         if peer:
             await peer.close()
 
@@ -133,6 +138,8 @@ class SpaceSession:
             if writer is None:
                 writer = self.tracks[user_id] = TrackWriter(self.space_id, user_id, self.executor, self.chunk_seconds)
             writer.add(samples, self.sample)
+            if self.captions is not None:
+                self.captions.add(user_id, samples, self.sample)
             self.peaks[user_id] = max(self.peaks.get(user_id, 0.0), level(samples))
         self.sample += FRAME_SAMPLES
         self.ticks += 1
@@ -158,6 +165,8 @@ class SpaceSession:
             await self.drop(user_id)
         for writer in self.tracks.values():
             writer.flush()
+        if self.captions is not None:
+            await self.captions.close()
         self.program.finish()
         # The writer thread runs in order: once this is stored, every file of the space is.
         return self.executor.submit(storage.put, closed_marker(self.space_id), b"closed\n")

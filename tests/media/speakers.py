@@ -12,10 +12,12 @@ from tests.audio import ToneTrack
 
 
 class ToneSpeaker:
-    def __init__(self, socket, freq: float):
+    def __init__(self, socket, freq: float, track=None):
+        """`track`: what the microphone sends instead of the tone (e.g. a PcmTrack of speech)."""
         self.socket = socket
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.pc.addTrack(ToneTrack(freq))
+        self.track = track or ToneTrack(freq)
+        self.pc.addTrack(self.track)
         self.heard: list[np.ndarray] = []
         self.reader = None
         self.pc.on("track", self._on_track)
