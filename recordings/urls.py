@@ -5,6 +5,7 @@ from recordings.feeds import HostPodcastFeed
 
 urlpatterns = [
     path("u/<username:username>/podcast.xml", HostPodcastFeed(), name="podcast"),
+    path("replays/search/", views.replay_search, name="replay_search"),
     path("replays/<int:recording_id>/", views.replay, name="replay"),
     path("replays/<int:recording_id>/played/", views.replay_played, name="replay_played"),
     re_path(r"^replays/(?P<recording_id>\d+)/audio\.(?P<fmt>m4a|mp3)$", views.replay_audio, name="replay_audio"),

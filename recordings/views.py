@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from recordings import services, transcript_services, transcripts
+from recordings import search, services, transcript_services, transcripts
 from recordings.forms import EditForm
 from recordings.models import ModerationCopy, Render, Transcript
 from rooms.errors import RoomError
@@ -62,6 +62,13 @@ def replay(request, recording_id):
             "share_url": request.build_absolute_uri(recording.get_absolute_url()),
         },
     )
+
+
+@require_safe
+def replay_search(request):
+    """Replays found by what was said in them (published transcripts only)."""
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
+    return render(request, "recordings/search.html", {"query": query, "hits": search.find_replays(query)})
 
 
 @require_safe

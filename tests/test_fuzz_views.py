@@ -48,6 +48,9 @@ PARAMS = {
     "replay": [],
     "replay_played": [],
     "replay_audio": [],
+    "replay_transcript": ["download"],
+    "replay_search": ["q"],
+    "recording_transcribe": [],
     "recording": [],
     "recording_status": [],
     "recording_edit": EDIT_FORM,
@@ -158,7 +161,7 @@ def path_values(world, kwarg: str):
         "voice_id": st.one_of(st.just(world["voice"]), BIG_ID),
         "username": st.one_of(st.sampled_from(["hana", "otto", "nobody"]), PATH_TEXT),
         "name": st.sampled_from(["live.m3u8", "seg_000000.ts", "seg_999999.ts"]),
-        "fmt": st.sampled_from(["m4a", "mp3", "vtt"]),
+        "fmt": st.sampled_from(["m4a", "mp3", "vtt", "txt"]),
         "uidb64": st.one_of(st.just(world["uid"]), TOKEN),
         "token": st.one_of(st.just("set-password"), TOKEN),
     }
@@ -262,7 +265,8 @@ def test_the_patterns_are_the_resolvers():
 
 
 def real_url(world, name: str) -> str:
-    values = {"username": "hana", "name": "live.m3u8", "fmt": "m4a", "uidb64": world["uid"], "token": "set-password"}
+    fmt = "vtt" if name == "replay_transcript" else "m4a"
+    values = {"username": "hana", "name": "live.m3u8", "fmt": fmt, "uidb64": world["uid"], "token": "set-password"}
     values.update(space_id=world["space"], recording_id=world["recording"], render_id=world["render"])
     values.update(clip_id=world["clip"], voice_id=world["voice"])
     return reverse(name, kwargs={kwarg: values[kwarg] for kwarg in dict(all_patterns())[name].regex.groupindex})
