@@ -1,6 +1,6 @@
 // The room page's dialogs: the recording notices (the listener's join notice, the stage
 // notice, the banner for recording started), the opt-out, and the invitation to the stage.
-import { $, isHost, isLive, isRecording, onStage, state, told } from "./room-state.js";
+import { $, hasCaptions, isHost, isLive, isRecording, onStage, state, told } from "./room-state.js";
 import { bind, toast } from "./room-ui.js";
 
 let socket;
@@ -51,18 +51,34 @@ function retentionSentence() {
   return `A moderation copy still keeps your voice for ${days} ${days === 1 ? "day" : "days"} after the space ends, for safety reviews.`;
 }
 
-// `joining`: brought up (or back on a page load) while recording; the microphone waits.
-// `started`: recording began while they were on stage; their microphone is already open.
+// `joining`: brought up (or back on a page load) while recording or captioned; the
+// microphone waits. `started`: recording began while they were on stage; their microphone
+// is already open. Live captions get a line of their own; without a recording, they are
+// the whole notice (nothing to opt out of: captions are not kept).
 export function openStageNotice(mode) {
   const modal = $("rec-stage-modal");
   if (!modal.hidden && modal.dataset.mode === mode) return;
   modal.dataset.mode = mode;
-  $("rec-stage-title").textContent = mode === "joining" ? "This space is being recorded" : "The host started recording";
-  $("rec-stage-text").textContent = mode === "joining"
-    ? "Before your microphone opens: what you say on stage goes into the recording, which the host may publish as a replay."
-    : "What you say from now on goes into the recording, which the host may publish as a replay.";
+  const recording = isRecording();
+  // The captions sentence: a line under the recording's, or (not recording) the notice's text.
+  $("rec-stage-captions").hidden = !(recording && hasCaptions());
+  $("rec-optout-label").hidden = !recording;
+  $("rec-retention").hidden = !recording;
+  const kicker = modal.querySelector(".rec-kicker");
+  kicker.lastChild.textContent = recording ? "Recording" : "Live captions";
+  kicker.classList.toggle("kicker-captions", !recording);
+  modal.querySelector(".rec-dot").hidden = !recording;
+  if (!recording) {
+    $("rec-stage-title").textContent = "Before your microphone opens";
+    $("rec-stage-text").textContent = $("rec-stage-captions").textContent;
+  } else {
+    $("rec-stage-title").textContent = mode === "joining" ? "This space is being recorded" : "The host started recording";
+    $("rec-stage-text").textContent = mode === "joining"
+      ? "Before your microphone opens: what you say on stage goes into the recording, which the host may publish as a replay."
+      : "What you say from now on goes into the recording, which the host may publish as a replay.";
+  }
   $("rec-optout-check").checked = Boolean(state.you && state.you.recording_opt_out);
-  $("rec-retention").textContent = retentionSentence();
+  if (recording) $("rec-retention").textContent = retentionSentence();
   $("rec-stage-ok").textContent = mode === "joining" ? "🎙 Open my microphone" : "Continue";
   $("rec-stage-back").hidden = mode !== "joining" || isHost();
   openModal("rec-stage-modal");

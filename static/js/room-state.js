@@ -19,6 +19,7 @@ export const onStage = (p) => p.role !== "listener";
 
 export const isLive = () => Boolean(state.space && state.space.state === "live");
 export const isRecording = () => Boolean(state.space && state.space.recording);
+export const hasCaptions = () => Boolean(state.space && state.space.captions);
 export const isHost = () => Boolean(state.you && state.you.role === "host");
 export const isModerator = () => state.you && (state.you.role === "host" || state.you.role === "cohost");
 export const outranks = (p) => state.you && RANK[state.you.role] > RANK[p.role] && isModerator();

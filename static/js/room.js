@@ -8,8 +8,9 @@ import {
 } from "./room-notices.js";
 import { initPeople, renderPeople, showLevels } from "./room-people.js";
 import { clipsAllowed, initClips, showClipRequest } from "./room-clips.js";
+import { captionsBehind, initCaptions, showCaption } from "./room-captions.js";
 import { RoomSocket } from "./room-socket.js";
-import { $, isHost, isLive, isRecording, onStage, page, spaceId, state, told, upsert } from "./room-state.js";
+import { $, hasCaptions, isHost, isLive, isRecording, onStage, page, spaceId, state, told, upsert } from "./room-state.js";
 import {
   bind, floatReactions, renderControls, renderRecordingFlags, showAudioState, showDelay, showStatus, toast,
 } from "./room-ui.js";
@@ -30,6 +31,7 @@ window.roundtable = { socket, state, stageAudio, player };
 initPeople(socket);
 initNotices(socket);
 initClips();
+initCaptions();
 
 function handle(msg) {
   switch (msg.type) {
@@ -81,6 +83,12 @@ function handle(msg) {
     case "levels":
       showLevels(msg.levels);
       return;
+    case "caption":
+      showCaption(msg);
+      return;
+    case "captions_behind":
+      captionsBehind();
+      return;
     case "invited":
       openInvite(msg.by_name);
       break;
@@ -111,14 +119,16 @@ function render() {
 }
 
 // Speakers talk and hear over WebRTC; everyone else listens to the HLS program.
-// In a recorded space neither starts before the person has been told (the host chose it).
+// In a recorded space neither starts before the person has been told (the host chose it);
+// with live captions on, the microphone also waits until the speaker has read so.
 function syncAudio() {
   const live = isLive();
   const speaking = Boolean(live && state.you && onStage(state.you));
   const mustTell = live && isRecording() && !isHost();
+  const mustTellSpeaker = live && (isRecording() || hasCaptions()) && !isHost();
   const listen = $("btn-listen");
   player.hold(mustTell && !told.listen);
-  stageAudio.hold(speaking && mustTell && !told.mic);
+  stageAudio.hold(speaking && mustTellSpeaker && !told.mic);
   if (speaking) {
     if (player.playing) player.stop();
     stageAudio.setMuted(state.you.muted);
