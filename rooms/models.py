@@ -180,3 +180,82 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class SuspensionQuerySet(models.QuerySet):
+    def in_force(self, now=None):
+        now = now or timezone.now()
+        return self.filter(lifted_at__isnull=True).filter(models.Q(until__isnull=True) | models.Q(until__gt=now))
+
+
+class Suspension(models.Model):
+    """A user barred from the site until a time (or for good): refused at sign-in, on the room
+    socket, on stage and when clipping, and signed out of every session. Staff suspend through
+    moderation; rooms enforces it (rooms/accounts.py), so it lives here."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suspensions")
+    # None: for good.
+    until = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = SuspensionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "lifted_at"])]
+
+    def __str__(self):
+        return f"{self.user} suspended {'for good' if self.until is None else f'until {self.until:%Y-%m-%d %H:%M}'}"
+
+
+class Block(models.Model):
+    """`blocker` keeps `blocked` away: out of the spaces the blocker hosts, off their stage, out
+    of clips of their voice, and their reactions are not shown to the blocker."""
+
+    blocker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks")
+    blocked = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocked_by")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(condition=~models.Q(blocker=models.F("blocked")), name="no_self_block"),
+        ]
+
+    def __str__(self):
+        return f"{self.blocker} blocks {self.blocked}"
+
+
+class StageChange(models.Model):
+    """Who was in a space and in which role, over time: one row each time someone arrives,
+    changes role, leaves or is removed. Staff read it to see who was on stage at a reported
+    moment (the Participant row holds only the current role)."""
+
+    class Kind(models.TextChoices):
+        HOST = "host", "Host"
+        COHOST = "cohost", "Co-host"
+        SPEAKER = "speaker", "Speaker"
+        LISTENER = "listener", "Listener"
+        LEFT = "left", "Left"
+        REMOVED = "removed", "Removed"
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="stage_changes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The role from `at` on (or left/removed).
+    role = models.CharField(max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["space", "at"])]
+
+    def __str__(self):
+        return f"{self.user} {self.role} in {self.space_id} at {self.at:%H:%M:%S}"
