@@ -150,3 +150,31 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name}: {self.get_action_display()} {self.target_label}"
+
+
+class WindowTranscript(models.Model):
+    """What was said around a report's moment, transcribed on a moderator's request from the
+    moderation copy when the space has no transcript: each voice's track on its own, over
+    [start_ms, end_ms) of the space's clock. Goes with the report."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Transcribing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="window_transcript")
+    start_ms = models.PositiveBigIntegerField()
+    end_ms = models.PositiveBigIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # [{"user": id, "start": ms, "end": ms, "text": "..."}] on the space's clock, in time order.
+    segments = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Transcript around report {self.report_id} ({self.state})"

@@ -4,8 +4,8 @@ and the state it changes, and refuses with a RoomError the admin reports."""
 from django.db import transaction
 from django.utils import timezone
 
-from moderation.models import Hold
-from rooms.errors import Conflict, NotAllowed, NotFound
+from moderation.models import AuditEntry, Hold, Report
+from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 
 
 def check_staff(user) -> None:
@@ -26,3 +26,83 @@ def do_release_hold(user, hold_id) -> Hold:
     hold.released_at = timezone.now()
     hold.save(update_fields=["released_at"])
     return hold
+
+
+def check_moderator(user) -> None:
+    """Staff in the Moderators group (or with its permission) act on reports; other staff read."""
+    if not (user.is_authenticated and user.is_staff and user.has_perm("moderation.moderate")):
+        raise NotAllowed("Only moderators can do that.")
+
+
+def audit(
+    actor,
+    action: str,
+    target_kind: str,
+    target_id: int | None,
+    target_label: str,
+    *,
+    subject_user_id: int | None = None,
+    report_id: int | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    """One row of the append-only log; names are copied in so they outlive the rows."""
+    return AuditEntry.objects.create(
+        actor_id=actor.pk,
+        actor_name=actor.get_username(),
+        action=action,
+        target_kind=target_kind,
+        target_id=target_id,
+        target_label=str(target_label)[:200],
+        subject_user_id=subject_user_id,
+        report_id=report_id,
+        reason=reason,
+    )
+
+
+OUTCOME_CHARS = 500  # Report.outcome's max_length
+
+
+def _decide(actor, report_id, status: str, outcome: str, action: str) -> Report:
+    check_moderator(actor)
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise InvalidRequest("Say what was decided: the reporter is told.", code="outcome_required")
+    if len(outcome) > OUTCOME_CHARS:
+        raise InvalidRequest("The outcome is too long (500 characters at most).", code="outcome_too_long")
+    report = Report.objects.select_for_update().filter(pk=report_id).first()
+    if report is None:
+        raise NotFound("No such report.")
+    if not report.is_open:
+        raise Conflict("This report was already decided.", code="decided")
+    now = timezone.now()
+    report.status, report.outcome, report.decided_by, report.decided_at, report.updated_at = (
+        status,
+        outcome,
+        actor,
+        now,
+        now,
+    )
+    report.save(update_fields=["status", "outcome", "decided_by", "decided_at", "updated_at"])
+    audit(
+        actor,
+        action,
+        "report",
+        report.pk,
+        str(report),
+        subject_user_id=report.reported_user_id,
+        report_id=report.pk,
+        reason=outcome,
+    )
+    return report
+
+
+@transaction.atomic
+def do_resolve(actor, report_id, outcome: str) -> Report:
+    """Action was taken: the report is closed with what was done."""
+    return _decide(actor, report_id, Report.Status.RESOLVED, outcome, AuditEntry.Action.RESOLVE_REPORT)
+
+
+@transaction.atomic
+def do_dismiss(actor, report_id, outcome: str) -> Report:
+    """No rule was broken: the report is closed with why."""
+    return _decide(actor, report_id, Report.Status.DISMISSED, outcome, AuditEntry.Action.DISMISS_REPORT)

@@ -14,6 +14,7 @@ import logging
 import time
 from datetime import timedelta
 
+import numpy as np
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
@@ -29,6 +30,7 @@ from rooms.models import Participant
 log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY_SECONDS = 2.0
+MS = SAMPLE_RATE // 1000
 
 
 class ClaimLost(Exception):
@@ -72,8 +74,12 @@ def fail_exhausted(transcript_id: int) -> bool:
     )
 
 
-def voice_segments(space_id: int, user_id: int, beat) -> tuple[list[dict], float]:
-    """One speaker's words on the space's clock, and the seconds of voiced audio read."""
+def voice_segments(
+    space_id: int, user_id: int, beat, window: tuple[int, int] | None = None
+) -> tuple[list[dict], float]:
+    """One speaker's words on the space's clock, and the seconds of voiced audio read.
+    `window` (ms on the space's clock): only that stretch is read (staff reviewing a report
+    transcribe the minutes around its moment, not the whole space)."""
     reader = TrackReader(space_id, user_id)
     cutter = UtteranceCutter()
     out: list[dict] = []
@@ -86,11 +92,20 @@ def voice_segments(space_id: int, user_id: int, beat) -> tuple[list[dict], float
             out.extend(_on_clock(utterance, user_id))
             beat()
 
-    for start, pcm in reader.each_chunk():
+    chunks = reader.each_chunk() if window is None else _stretch(reader, *window)
+    for start, pcm in chunks:
         read(cutter.add(pcm, start))
         beat(chunk=True)
     read(cutter.flush())
     return out, voiced
+
+
+def _stretch(reader: TrackReader, start_ms: int, end_ms: int):
+    """The voice over [start_ms, end_ms) as one block (silence where it was off stage, which
+    the utterance cutter skips): a few minutes at most."""
+    block = np.zeros((end_ms - start_ms) * MS, dtype=np.float32)
+    reader.add_into(block, start_ms * MS)
+    yield start_ms * MS, np.clip(block, -32768, 32767).astype(np.int16)
 
 
 def _on_clock(utterance, user_id: int) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Staff screens for moderation records."""
+"""Holds: placed by staff by hand or by a report, released through the service."""
 
 from django.contrib import admin
 
@@ -9,11 +9,11 @@ from rooms.admin import ServiceActionsMixin
 
 @admin.register(Hold)
 class HoldAdmin(ServiceActionsMixin, admin.ModelAdmin):
-    list_display = ("space", "reason", "created_by", "created_at", "released_at")
+    list_display = ("space", "reason", "report", "until", "created_by", "created_at", "released_at")
     list_filter = ("released_at",)
-    list_select_related = ("space", "created_by")
+    list_select_related = ("space", "report", "created_by")
     search_fields = ("space__title", "reason")
-    raw_id_fields = ("space",)
+    raw_id_fields = ("space", "report")
     readonly_fields = ("created_by", "created_at", "released_at")
     actions = ["release"]
 
