@@ -91,6 +91,11 @@ def page_context(request, report: Report) -> dict:
         "moment": review.clock(review.moment_of(report)),
         "has_space": space is not None and space.started_at is not None,
     }
+    if moderator:
+        context["actions"] = [
+            {"slug": slug, "label": ACTIONS[slug][0], "form": ACTIONS[slug][2](auto_id=f"id_{slug}_%s")}
+            for slug in applicable_actions(report)
+        ]
     if not context["has_space"]:
         return context
     start, end = review.player_window(report)
@@ -113,11 +118,6 @@ def page_context(request, report: Report) -> dict:
     if moderator and kept:
         context["copy_audio_url"] = reverse("admin:moderation_report_copy_audio", args=[report.pk])
         context["copy_speakers"] = review.speakers_in_copy(space)
-    if moderator:
-        context["actions"] = [
-            {"slug": slug, "label": ACTIONS[slug][0], "form": ACTIONS[slug][2](auto_id=f"id_{slug}_%s")}
-            for slug in applicable_actions(report)
-        ]
     return context
 
 
