@@ -138,10 +138,13 @@ def other_reports(report: Report):
 
 
 def actions_about(report: Report):
-    """What staff did about the same person before, newest first."""
+    """What staff did about the same person before, newest first (listening to a copy is
+    logged about them too, but is no action against them)."""
     if report.reported_user_id is None:
         return AuditEntry.objects.none()
-    return AuditEntry.objects.filter(subject_user_id=report.reported_user_id)
+    return AuditEntry.objects.filter(subject_user_id=report.reported_user_id).exclude(
+        action=AuditEntry.Action.HEAR_COPY
+    )
 
 
 def speakers_in_copy(space: Space) -> list:

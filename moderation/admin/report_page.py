@@ -3,8 +3,11 @@ methods: the moderation copy's audio around the moment, the actions, and the req
 transcribe the window. Every change goes through a moderation service as the staff member;
 a refusal is shown with the service's own message."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import reverse
@@ -44,6 +47,8 @@ class OutcomeForm(forms.Form):
         max_length=500, widget=forms.Textarea(attrs={"rows": 2}), help_text="The reporter is told this."
     )
 
+
+LISTEN_MINUTES = 10
 
 # slug: (button, the service in moderation.services, its form). Each service takes
 # (actor, report_id, <the form's fields in this order>).
@@ -181,9 +186,23 @@ def copy_audio(model_admin, request, object_id):
 
 
 def _audit_listen(user, report: Report, speaker_id: int | None, start: int, end: int) -> None:
+    """One row per listen: a player asks for the start again when it reloads or the page is
+    opened twice, so the same staff member hearing the same voices of the same report within
+    LISTEN_MINUTES is one listen."""
     voice = "every voice"
     if speaker_id is not None:
-        voice = f"only user {speaker_id}"
+        speaker = get_user_model().objects.filter(pk=speaker_id).first()
+        voice = f"only {speaker.username if speaker else 'a deleted user'} (user {speaker_id})"
+    reason = f"{review.clock(start)} to {review.clock(end)} of the space's clock, {voice}."
+    recent = AuditEntry.objects.filter(
+        action=AuditEntry.Action.HEAR_COPY,
+        actor_id=user.pk,
+        report_id=report.pk,
+        reason=reason,
+        at__gte=timezone.now() - timedelta(minutes=LISTEN_MINUTES),
+    )
+    if recent.exists():
+        return
     services.audit(
         user,
         AuditEntry.Action.HEAR_COPY,
@@ -192,7 +211,7 @@ def _audit_listen(user, report: Report, speaker_id: int | None, start: int, end:
         report.space.title,
         subject_user_id=report.reported_user_id,
         report_id=report.pk,
-        reason=f"{review.clock(start)} to {review.clock(end)} of the space's clock, {voice}.",
+        reason=reason,
     )
 
 

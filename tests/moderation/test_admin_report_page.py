@@ -151,6 +151,8 @@ def test_it_shows_earlier_reports_and_actions_about_the_same_user(people, modera
         moderator, AuditEntry.Action.MUTE_SPEAKER, "space", 7, "Old space", subject_user_id=people.speaker.pk
     )
     services.audit(moderator, AuditEntry.Action.MUTE_SPEAKER, "space", 7, "Old space", subject_user_id=people.host.pk)
+    # Listening to a copy is logged about them, but is no action against them.
+    services.audit(moderator, AuditEntry.Action.HEAR_COPY, "space", 7, "Old space", subject_user_id=people.speaker.pk)
     client.force_login(people.staff)
     response = client.get(page(report))
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 
 from moderation.models import AuditEntry
 from recordings.models import ModerationCopy
@@ -91,6 +92,7 @@ def test_it_writes_one_audit_row_per_listen(people, moderator, report, copy, cli
     client.force_login(moderator)
     client.get(audio_url(report), HTTP_RANGE="bytes=0-")
     client.get(audio_url(report), HTTP_RANGE="bytes=5000-")  # the player seeking
+    client.get(audio_url(report))  # the player reloading
     client.get(audio_url(report, people.speaker.pk))
 
     entries = list(AuditEntry.objects.order_by("pk"))
@@ -98,7 +100,17 @@ def test_it_writes_one_audit_row_per_listen(people, moderator, report, copy, cli
         (AuditEntry.Action.HEAR_COPY, "mona", report.pk, people.speaker.pk)
     ] * 2
     assert entries[0].reason == "0:30 to 2:30 of the space's clock, every voice."
-    assert entries[1].reason.endswith(f"only user {people.speaker.pk}.")
+    assert entries[1].reason.endswith(f"only sam (user {people.speaker.pk}).")
+
+
+def test_it_writes_another_row_for_a_listen_later_on(people, moderator, report, copy, client, monkeypatch):
+    client.force_login(moderator)
+    client.get(audio_url(report))
+    later = timezone.now() + timedelta(minutes=11)
+    monkeypatch.setattr("moderation.admin.report_page.timezone.now", lambda: later)
+    client.get(audio_url(report))
+
+    assert AuditEntry.objects.count() == 2
 
 
 def test_it_says_when_the_copy_was_deleted(moderator, report, copy, client):
