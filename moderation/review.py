@@ -26,6 +26,8 @@ BEFORE_MS = 30_000
 AFTER_MS = 90_000
 TRANSCRIPT_MS = 60_000
 TRANSCRIBE_WINDOW = "moderation.transcribe_window"
+# Two minutes of a few voices take well under this; a window queued longer has been lost.
+WINDOW_STALE_MINUTES = 15
 
 GONE_ROLES = (StageChange.Kind.LEFT, StageChange.Kind.REMOVED)
 ROLE_ORDER = [StageChange.Kind.HOST, StageChange.Kind.COHOST, StageChange.Kind.SPEAKER, StageChange.Kind.LISTENER]
@@ -160,11 +162,20 @@ def queue(name: str, *args) -> None:
     transaction.on_commit(lambda: app.send_task(name, args=args))
 
 
+def _may_ask_again(window_transcript: WindowTranscript) -> bool:
+    """A failed window, or one queued or running for longer than any window takes (its
+    worker died or its message was lost), may be asked for again."""
+    if window_transcript.state == WindowTranscript.State.FAILED:
+        return True
+    stale = window_transcript.created_at < timezone.now() - timedelta(minutes=WINDOW_STALE_MINUTES)
+    return window_transcript.state != WindowTranscript.State.READY and stale
+
+
 @transaction.atomic
 def do_request_window_transcript(actor, report_id) -> WindowTranscript:
     """Queue the transcription of the minutes around the report's moment from the copy's
     tracks. Refused without a copy, while one is queued or running, and once one is ready;
-    a failed one may be asked for again."""
+    a failed or stuck one may be asked for again."""
     check_moderator(actor)
     report = Report.objects.select_for_update().select_related("space").filter(pk=report_id).first()
     if report is None:
@@ -175,7 +186,7 @@ def do_request_window_transcript(actor, report_id) -> WindowTranscript:
     if end <= start:
         raise Conflict("The space's clock has nothing around this moment.", code="empty_window")
     existing = WindowTranscript.objects.filter(report=report).first()
-    if existing is not None and existing.state != WindowTranscript.State.FAILED:
+    if existing is not None and not _may_ask_again(existing):
         raise Conflict(f"This window is already {existing.get_state_display().lower()}.", code="already_asked")
     fields = {"start_ms": start, "end_ms": end, "requested_by": actor, "created_at": timezone.now()}
     if existing is None:

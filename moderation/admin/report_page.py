@@ -165,7 +165,7 @@ def copy_audio(model_admin, request, object_id):
     voices = track_users(space.pk)
     speaker = request.GET.get("speaker", "")
     if speaker:
-        if not speaker.isdigit():
+        if not (speaker.isascii() and speaker.isdigit()):
             return HttpResponseBadRequest("speaker must be a user id.")
         if int(speaker) not in voices:
             raise Http404("That person has no track in this space's copy.")

@@ -78,13 +78,13 @@ class ReportAdmin(StaffReadsMixin, admin.ModelAdmin):
         "times",
         "on_target",
         "status",
-        "created_at",
         "age",
     )
     list_display_links = ("id", "target")
     list_filter = ("status", "category", "kind", AgeFilter)
     list_select_related = ("reporter", "reported_user", "space")
     search_fields = ("text", "reporter__username", "reported_user__username", "space__title")
+    search_help_text = "Searches the report's text, the reporter, the reported user and the space's title."
     fields = (
         "kind",
         "category",

@@ -99,6 +99,10 @@ def test_a_moderator_hears_the_moment_and_other_staff_only_read(audit_log_flusha
     page.wait_for_function("() => document.querySelector('[data-copy-audio]').duration > 0")
     assert AuditEntry.objects.filter(action=AuditEntry.Action.HEAR_COPY, report_id=report.pk).count() >= 2
 
+    page.goto("/admin/moderation/report/?status__exact=open")
+    expect(page.get_by_role("link", name="sam in Gardening hour")).to_be_visible()
+    shoot(page, "report-queue-moderator")
+
     staff = UserFactory(username="stella", is_staff=True)
     other = page_as(staff)
     other.goto(f"/admin/moderation/report/{report.pk}/change/")

@@ -2,9 +2,12 @@
 has no transcript: asked for by a moderator on the report's page, done by the
 moderation.transcribe_window task with recordings' per-voice transcription, shown when ready."""
 
+from datetime import timedelta
+
 import numpy as np
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from moderation.models import WindowTranscript
 from moderation.tasks import transcribe_window
@@ -144,3 +147,22 @@ def test_it_only_accepts_posts(moderator, report, copy_in_window, client, queued
 
     assert client.get(url(report)).status_code == 405
     assert not WindowTranscript.objects.exists()
+
+
+def test_it_lets_a_stuck_window_be_asked_for_again(moderator, report, copy_in_window, client, queued):
+    client.force_login(moderator)
+    client.post(url(report))
+    WindowTranscript.objects.update(state="running", created_at=timezone.now() - timedelta(minutes=16))
+    response = client.post(url(report))
+
+    assert told(response)[-1][0] == "info"
+    assert WindowTranscript.objects.get().state == "queued"
+    assert len(queued) == 2
+
+
+def test_the_job_it_queues_is_a_registered_task():
+    from config.celery import app
+    from moderation import review
+
+    app.loader.import_default_modules()
+    assert review.TRANSCRIBE_WINDOW in app.tasks

@@ -122,7 +122,7 @@ def test_it_says_when_the_copy_was_deleted(moderator, report, copy, client):
     assert not AuditEntry.objects.exists()
 
 
-@pytest.mark.parametrize("speaker", ["abc", "-1"])
+@pytest.mark.parametrize("speaker", ["abc", "-1", "²", "١"])
 def test_it_refuses_a_malformed_speaker(moderator, report, copy, client, speaker):
     client.force_login(moderator)
 
@@ -133,6 +133,7 @@ def test_it_refuses_a_speaker_without_a_track(people, moderator, report, copy, c
     client.force_login(moderator)
 
     assert client.get(audio_url(report, people.listener.pk)).status_code == 404
+    assert client.get(audio_url(report, "9" * 400)).status_code == 404
     assert not AuditEntry.objects.exists()
 
 
