@@ -177,7 +177,7 @@ def do_request_window_transcript(actor, report_id) -> WindowTranscript:
     tracks. Refused without a copy, while one is queued or running, and once one is ready;
     a failed or stuck one may be asked for again."""
     check_moderator(actor)
-    report = Report.objects.select_for_update().select_related("space").filter(pk=report_id).first()
+    report = Report.objects.select_for_update(of=("self",)).select_related("space").filter(pk=report_id).first()
     if report is None:
         raise NotFound("No such report.")
     if not copy_kept(report.space):

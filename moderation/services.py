@@ -62,27 +62,35 @@ def audit(
 OUTCOME_CHARS = 500  # Report.outcome's max_length
 
 
+def _same_target(report: Report):
+    """The open reports (from anyone) about what `report` is about."""
+    fields = {
+        Report.Kind.SPACE: ("space_id",),
+        Report.Kind.SPEAKER: ("space_id", "reported_user_id"),
+        Report.Kind.RECORDING: ("recording_id",),
+        Report.Kind.CLIP: ("clip_id",),
+        Report.Kind.USER: ("reported_user_id",),
+    }[Report.Kind(report.kind)]
+    return Report.objects.select_for_update().filter(
+        kind=report.kind, status=Report.Status.OPEN, **{name: getattr(report, name) for name in fields}
+    )
+
+
 def _decide(actor, report_id, status: str, outcome: str, action: str) -> Report:
+    """Decide the report and with it every open report on the same target."""
     check_moderator(actor)
     outcome = (outcome or "").strip()
     if not outcome:
         raise InvalidRequest("Say what was decided: the reporter is told.", code="outcome_required")
     if len(outcome) > OUTCOME_CHARS:
-        raise InvalidRequest("The outcome is too long (500 characters at most).", code="outcome_too_long")
+        raise InvalidRequest(f"Say it in {OUTCOME_CHARS} characters at most.", code="outcome_too_long")
     report = Report.objects.select_for_update().filter(pk=report_id).first()
     if report is None:
         raise NotFound("No such report.")
     if not report.is_open:
-        raise Conflict("This report was already decided.", code="decided")
+        raise Conflict(f"This report was already {report.get_status_display().lower()}.", code="decided")
     now = timezone.now()
-    report.status, report.outcome, report.decided_by, report.decided_at, report.updated_at = (
-        status,
-        outcome,
-        actor,
-        now,
-        now,
-    )
-    report.save(update_fields=["status", "outcome", "decided_by", "decided_at", "updated_at"])
+    _same_target(report).update(status=status, outcome=outcome, decided_by=actor, decided_at=now, updated_at=now)
     audit(
         actor,
         action,
@@ -93,6 +101,7 @@ def _decide(actor, report_id, status: str, outcome: str, action: str) -> Report:
         report_id=report.pk,
         reason=outcome,
     )
+    report.refresh_from_db()
     return report
 
 

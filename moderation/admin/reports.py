@@ -5,7 +5,7 @@ moderation's services. Nothing here is edited in a form, added or deleted."""
 from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import path
 from django.utils import timezone
@@ -17,20 +17,30 @@ from moderation.admin.permissions import StaffReadsMixin, is_moderator
 from moderation.models import Report
 from rooms.errors import RoomError
 
-TARGET_KEYS = ("space_id", "reported_user_id", "recording_id", "clip_id")
+# What a report is about, by kind: the same target as the services' (reports on it are
+# decided together).
+TARGET_FIELDS = {
+    Report.Kind.SPACE: ("space_id",),
+    Report.Kind.SPEAKER: ("space_id", "reported_user_id"),
+    Report.Kind.RECORDING: ("recording_id",),
+    Report.Kind.CLIP: ("clip_id",),
+    Report.Kind.USER: ("reported_user_id",),
+}
+KEYS = ("space_id", "reported_user_id", "recording_id", "clip_id")
 BULK_RESOLVED = "We looked into your report and took action."
 BULK_DISMISSED = "We looked into your report and found nothing against the rules."
 
 
 def open_on_same_target():
-    """How many open reports name the same kind and target as the outer row (its own included
-    while open). NULL foreign keys compare as 0 so a bare user report matches its kind."""
-    same = Report.objects.filter(status=Report.Status.OPEN, kind=OuterRef("kind"))
-    for key in TARGET_KEYS:
-        same = same.annotate(**{f"key_{key}": Coalesce(key, Value(0))}).filter(
-            **{f"key_{key}": Coalesce(OuterRef(key), Value(0))}
-        )
-    counted = same.order_by().values("kind").annotate(n=Count("pk")).values("n")
+    """How many open reports are about what the outer row is about (its own included while
+    open). A foreign key set to NULL (its row deleted) compares as 0, so equal to another NULL."""
+    same = Report.objects.filter(status=Report.Status.OPEN, kind=OuterRef("kind")).annotate(
+        **{f"key_{key}": Coalesce(key, Value(0)) for key in KEYS}
+    )
+    match = Q()
+    for kind, fields in TARGET_FIELDS.items():
+        match |= Q(kind=kind, **{f"key_{field}": Coalesce(OuterRef(field), Value(0)) for field in fields})
+    counted = same.filter(match).order_by().values("kind").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
@@ -148,8 +158,16 @@ class ReportAdmin(StaffReadsMixin, admin.ModelAdmin):
     transcribe_window = report_page.transcribe_window
 
     def _decide_each(self, request, queryset, service, outcome: str, done: str) -> None:
+        """`service` once per selected report still open: deciding one decides every open
+        report on the same target, so a selected report decided that way in this batch
+        counts as done, not as an error."""
         count = 0
+        began = timezone.now()
         for report in queryset:
+            report.refresh_from_db(fields=["status", "decided_by", "decided_at"])
+            if not report.is_open and report.decided_by_id == request.user.pk and report.decided_at >= began:
+                count += 1
+                continue
             try:
                 service(request.user, report.pk, outcome)
             except RoomError as error:

@@ -176,7 +176,7 @@ def test_it_shows_the_services_refusal(people, moderator, report, client):
     client.post(act_url(report, "dismiss"), {"outcome": "Nothing against the rules."})
     response = client.post(act_url(report, "resolve"), {"outcome": "Changed my mind."})
 
-    assert told(response)[-1] == ("error", "Resolve (action taken): This report was already decided.")
+    assert told(response)[-1] == ("error", "Resolve (action taken): This report was already dismissed (no action).")
     report.refresh_from_db()
     assert report.status == Report.Status.DISMISSED
 

@@ -108,10 +108,11 @@ def test_it_filters_and_searches(people, moderator, queue, client, query, expect
 def test_it_resolves_the_selected_reports_through_the_service(people, moderator, queue, client):
     on_speaker, on_space, old = queue
     client.force_login(moderator)
-    response = run_action(client, Report, "resolve", on_speaker[:2])
+    response = run_action(client, Report, "resolve", [on_speaker[0], on_space])
 
     assert told(response) == [("success", "Resolved 2 reports.")]
-    for report in on_speaker[:2]:
+    # Deciding a report decides every open report on the same target.
+    for report in [*on_speaker, on_space]:
         report.refresh_from_db()
         assert (report.status, report.decided_by, report.outcome) == (
             Report.Status.RESOLVED,
@@ -120,8 +121,18 @@ def test_it_resolves_the_selected_reports_through_the_service(people, moderator,
         )
         assert report.decided_at is not None
     audit = AuditEntry.objects.filter(action=AuditEntry.Action.RESOLVE_REPORT)
-    assert sorted(audit.values_list("report_id", flat=True)) == sorted(r.pk for r in on_speaker[:2])
-    assert set(audit.values_list("actor_name", "subject_user_id")) == {("mona", people.speaker.pk)}
+    assert sorted(audit.values_list("report_id", flat=True)) == sorted([on_speaker[0].pk, on_space.pk])
+    assert set(audit.values_list("actor_name", flat=True)) == {"mona"}
+
+
+def test_it_counts_reports_on_one_target_decided_together(people, moderator, queue, client):
+    on_speaker, _, _ = queue
+    client.force_login(moderator)
+    response = run_action(client, Report, "dismiss", on_speaker)
+
+    assert told(response) == [("success", "Dismissed 3 reports.")]
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.DISMISS_REPORT).count() == 1
+    assert not Report.objects.filter(pk__in=[r.pk for r in on_speaker], status=Report.Status.OPEN).exists()
 
 
 def test_it_dismisses_and_reports_those_already_decided(people, moderator, queue, client):
@@ -130,7 +141,7 @@ def test_it_dismisses_and_reports_those_already_decided(people, moderator, queue
     response = run_action(client, Report, "dismiss", [on_space, old])
 
     assert sorted(told(response)) == [
-        ("error", f"{old}: This report was already decided."),
+        ("error", f"{old}: This report was already dismissed (no action)."),
         ("success", "Dismissed 1 report."),
     ]
     on_space.refresh_from_db()
