@@ -24,7 +24,9 @@ from rooms.models import Participant, Space
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 2}), help_text="The person it is about is told this."
+    )
 
 
 class SuspendForm(ReasonForm):
