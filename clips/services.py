@@ -7,7 +7,9 @@ changes, so a render made for an older set is thrown away.
 
 Access rules (each has a test per role):
 - make a clip: a signed-in participant of a live space, or anyone signed in who may play a
-  published replay, while the host allows clips (staff and the host alike);
+  published replay, while the host allows clips (staff and the host alike); never a suspended
+  account, and a voice whose speaker blocked the clipper is a no from the start (when every
+  voice heard blocked them, there is no clip);
 - answer a request: only the speaker it asks;
 - publish without the voices that said no, or drop: the clip's creator;
 - delete: the creator, or the space's host; take down: staff;

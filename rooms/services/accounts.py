@@ -20,7 +20,7 @@ from rooms.services.stage import announce, tell_engine
 
 User = get_user_model()
 Role = Participant.Role
-REASON_LENGTH = Suspension._meta.get_field("reason").max_length
+REASON_LENGTH: int = Suspension._meta.get_field("reason").max_length or 500
 
 
 def check_moderator(actor) -> None:
@@ -28,7 +28,7 @@ def check_moderator(actor) -> None:
         raise NotAllowed("Only moderators can suspend people.", code="not_moderator")
 
 
-def access_person(user_id) -> "User":
+def access_person(user_id):
     person = User.objects.filter(pk=user_id).first() if str(user_id).isdigit() else None
     if person is None:
         raise NotFound("No such person.")
