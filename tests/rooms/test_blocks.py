@@ -310,3 +310,17 @@ async def test_the_snapshot_lists_whom_the_viewer_blocked(people, sockets, perso
 
     expected = [] if persona == "guest" else sorted([people.raised.pk, people.outsider.pk])
     assert socket.snapshot["blocked_user_ids"] == expected
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_socket_refuses_a_hand_raised_after_the_host_blocked_them(people, sockets):
+    from channels.db import database_sync_to_async
+
+    listener = await sockets.open(people.space.pk, people.listener, name="listener")
+    await database_sync_to_async(Block.objects.create)(blocker=people.host, blocked=people.listener)
+
+    await listener.send("hand.raise", ref="h")
+
+    await listener.expect_error("blocked", ref="h")
+    row = await database_sync_to_async(Participant.objects.get)(space=people.space, user=people.listener)
+    assert row.hand_raised_at is None

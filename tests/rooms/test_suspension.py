@@ -408,3 +408,14 @@ async def test_it_closes_the_sockets_of_a_suspended_speaker_and_tells_the_room(p
     assert again.snapshot["you"] is None
     await again.send("hand.raise", ref="h")
     await again.expect_error("login_required", ref="h")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_socket_refuses_a_microphone_to_someone_suspended_while_connected(people, sockets):
+    speaker = await sockets.open(people.space.pk, people.speaker, name="speaker")
+    await database_sync_to_async(Suspension.objects.create)(user=people.speaker, until=None, reason=REASON)
+
+    await speaker.send("media.offer", sdp="v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n", ref="m")
+
+    error = await speaker.expect_error("suspended", ref="m")
+    assert REASON in error["message"]
