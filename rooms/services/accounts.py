@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rooms.accounts import suspension_message
@@ -60,7 +61,12 @@ def do_suspend(actor, user_id, *, until: datetime | None, reason: str) -> Suspen
     reason = check_reason(reason)
     suspension = Suspension.objects.create(user=person, until=until, reason=reason, created_by=actor)
     message = suspension_message(suspension)
-    rows = Participant.objects.select_for_update().filter(user=person, removed=False, space__state=Space.State.LIVE)
+    # Rows with nothing to undo (a listener who left earlier) are left alone.
+    involved = Q(present=True) | Q(role__in=Participant.STAGE_ROLES)
+    involved |= Q(hand_raised_at__isnull=False) | Q(invited_by__isnull=False)
+    rows = Participant.objects.select_for_update().filter(
+        involved, user=person, removed=False, space__state=Space.State.LIVE
+    )
     for participant in rows.select_related("user"):
         if participant.role == Role.HOST:
             # Nobody could end the space or act as its host: it ends.

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from rooms.models import Participant, StageChange
+from rooms.models import Participant, Space, StageChange
 
 Kind = StageChange.Kind
 GONE = (Kind.LEFT, Kind.REMOVED)
@@ -27,7 +27,10 @@ def note_participant(p: Participant) -> StageChange:
 def roles_at(space_id: int, at: datetime) -> list[tuple]:
     """Who was in the space at `at` and in which role: each person's last change at or before
     that moment, leaving out those who had left or been removed. Host first, then co-hosts,
-    speakers and listeners, each by username."""
+    speakers and listeners, each by username. Nobody is in a space after it ended."""
+    ended_at = Space.objects.filter(pk=space_id).values_list("ended_at", flat=True).first()
+    if ended_at is not None and at > ended_at:
+        return []
     last: dict[int, StageChange] = {}
     changes = StageChange.objects.filter(space_id=space_id, at__lte=at).select_related("user").order_by("at", "pk")
     for change in changes:

@@ -136,3 +136,12 @@ def test_leaving_after_the_grace_is_logged(people, settings):
     assert presence.do_expire_presence(people.space.pk, people.speaker.pk) is None  # once
 
     assert log(people.space, people.speaker) == [Kind.LEFT]
+
+
+def test_nobody_is_in_a_space_after_it_ended(people):
+    note(people.space.pk, people.host.pk, Kind.HOST, people.space.started_at)
+    spaces.do_end_space(people.host, people.space.pk)
+    people.space.refresh_from_db()
+
+    assert roles_at(people.space.pk, people.space.ended_at) != []
+    assert roles_at(people.space.pk, people.space.ended_at + timedelta(seconds=1)) == []

@@ -419,3 +419,20 @@ async def test_the_socket_refuses_a_microphone_to_someone_suspended_while_connec
 
     error = await speaker.expect_error("suspended", ref="m")
     assert REASON in error["message"]
+
+
+def test_it_leaves_alone_a_listener_who_had_left(people, moderator, sent, django_capture_on_commit_callbacks):
+    Participant.objects.filter(space=people.space, user=people.listener).update(present=False, connections=0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        suspend(moderator, people.listener)
+
+    assert sent == []
+
+
+def test_it_takes_the_role_of_a_cohost_who_is_away(people, moderator):
+    Participant.objects.filter(space=people.space, user=people.cohost).update(present=False, connections=0)
+
+    suspend(moderator, people.cohost)
+
+    assert Participant.objects.get(space=people.space, user=people.cohost).role == Role.LISTENER
