@@ -228,6 +228,8 @@ def do_set_muted(user, space_id, target_id, muted: bool) -> Participant:
             raise Conflict("Only people on stage have a microphone.", code="not_on_stage")
         if not muted and me.muted_by_moderator:
             raise NotAllowed("The host muted you: you can unmute once they allow it.", code="muted_by_host")
+        if not muted:
+            check_not_suspended(user)
         me.muted = muted
         return _save(me, "muted")
     if not muted:

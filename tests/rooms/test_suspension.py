@@ -436,3 +436,14 @@ def test_it_takes_the_role_of_a_cohost_who_is_away(people, moderator):
     suspend(moderator, people.cohost)
 
     assert Participant.objects.get(space=people.space, user=people.cohost).role == Role.LISTENER
+
+
+@pytest.mark.parametrize("persona", ["host", "cohost", "speaker"])
+def test_someone_suspended_cannot_unmute_but_may_mute(people, persona):
+    user = suspended_now(people, persona)
+    Participant.objects.filter(space=people.space, user=user).update(muted=False)
+
+    assert stage.do_set_muted(user, people.space.pk, None, True).muted is True
+    error = attempt(people, lambda: stage.do_set_muted(user, people.space.pk, None, False), NotAllowed)
+
+    assert error.code == "suspended"
