@@ -221,6 +221,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # --- Auth, mail, i18n -------------------------------------------------------
+# The model backend, plus: a suspended account cannot sign in and its sessions read as signed out.
+AUTHENTICATION_BACKENDS = ["rooms.auth_backend.RoomsBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -36,6 +36,8 @@ PARAMS = {
     "space_live": [],
     "profile": [],
     "follow": ["on"],
+    "block": [],
+    "unblock": [],
     "notifications": [],
     "signup": ["username", "display_name", "email", "password1", "password2"],
     "login": ["username", "password", "next"],
