@@ -173,6 +173,15 @@ def user_target(reporter, user_id, _moment) -> Target:
     )
 
 
+def access_target(reporter, kind: str, target_id, moment_ms=None, space_id=None) -> Target:
+    """What `reporter` would report (for the report form), checked as filing checks it."""
+    if not reporter.is_authenticated:
+        raise NotAllowed("Log in to report.", code="login_required")
+    if kind not in Kind.values:
+        raise InvalidRequest(f"Say what you report: one of {', '.join(Kind.values)}.", code="bad_kind")
+    return find_target(reporter, kind, target_id, moment_ms, space_id)
+
+
 def find_target(reporter, kind: str, target_id, moment_ms, space_id) -> Target:
     if kind == Kind.SPEAKER:
         return speaker_target(reporter, target_id, moment_ms, space_id)
