@@ -125,15 +125,15 @@ def do_mute_speaker(actor, report_id, reason: str) -> Participant:
 @transaction.atomic
 def do_suspend_user(actor, report_id, reason: str, until: datetime | None):
     """Suspend the reported person until `until` (None: for good), through rooms' service:
-    it closes their sockets, takes them off every stage and signs them out."""
-    # rooms.services.accounts is where rooms keeps accounts (suspensions, blocks).
-    from rooms.services.accounts import do_suspend
-
+    it closes their sockets, takes them off every stage, signs them out and tells them why."""
     report, reason = start(actor, report_id, reason)
     if report.reported_user_id is None:
         raise Conflict("This report names nobody to suspend.", code="no_person")
     if until is not None and until <= timezone.now():
         raise InvalidRequest("A suspension ends in the future (or leave the end empty: for good).", code="bad_until")
+    # Imported when used, so the other actions do not depend on rooms' account services.
+    from rooms.services.accounts import do_suspend
+
     suspension = do_suspend(actor, report.reported_user_id, until=until, reason=reason)
     person = report.reported_user
     name = person.get_username() if person else str(report.reported_user_id)
@@ -148,7 +148,7 @@ def do_suspend_user(actor, report_id, reason: str, until: datetime | None):
         report_id=report.pk,
         reason=f"{reason} ({ends})",
     )
-    tell(report.reported_user_id, f"A moderator suspended your account {ends}: {reason}")
+    # rooms' do_suspend tells them itself (when and why), as a sign-in refused does.
     return suspension
 
 
