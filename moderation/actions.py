@@ -23,7 +23,7 @@ REASON_LIMIT = 500
 
 
 def check_reason(reason: str) -> str:
-    reason = (reason or "").strip()
+    reason = (reason or "").replace("\x00", "").strip()
     if not reason:
         raise InvalidRequest("Say why: the person it is about is told.", code="reason_required")
     if len(reason) > REASON_LIMIT:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from moderation.audit import audit, check_moderator, tell
 from moderation.models import AuditEntry, Hold, Report
+from moderation.reports import as_id_or_none
 from rooms.errors import Conflict, InvalidRequest, NotFound
 
 Kind, Status = Report.Kind, Report.Status
@@ -22,11 +23,6 @@ def access_report(report_id, *, lock: bool = False) -> Report:
     if report is None:
         raise NotFound("No such report.")
     return report
-
-
-def as_id_or_none(value) -> int | None:
-    text = str(value if value is not None else "").strip()
-    return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
 def same_target(report: Report):
@@ -77,7 +73,7 @@ def target_label(report: Report) -> str:
 
 def decide(actor, report_id, outcome: str, status: str) -> Report:
     check_moderator(actor)
-    outcome = (outcome or "").strip()
+    outcome = (outcome or "").replace("\x00", "").strip()
     if not outcome:
         raise InvalidRequest("Say what was decided: the reporter is told.", code="outcome_required")
     if len(outcome) > OUTCOME_LIMIT:

@@ -11,6 +11,7 @@ recording, a clip or a user, and how staff decide them.
   holds reports placed there, and the retention job then treats the copy as usual.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -54,12 +55,17 @@ class Target:
     url: str = ""
 
 
-def as_id(value) -> int:
-    """A target id from a form or a URL: digits or nothing found."""
+def as_id_or_none(value) -> int | None:
+    """An id from a form or a URL: ASCII digits, or None (a huge number is no row either)."""
     text = str(value if value is not None else "").strip()
-    if not text.isdigit() or len(text) > 18:
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
+
+
+def as_id(value) -> int:
+    number = as_id_or_none(value)
+    if number is None:
         raise NotFound("There is nothing to report there.")
-    return int(text)
+    return number
 
 
 def live_moment(space: Space) -> int | None:
@@ -115,10 +121,9 @@ def replay_moment(recording: Recording, position) -> int | None:
     clock, through the same mapping clips use; None when no position was given."""
     if position in (None, ""):
         return None
-    try:
-        at = max(0, int(position))
-    except (TypeError, ValueError, OverflowError):
-        raise InvalidRequest("The moment must be a position in the replay, in ms.", code="bad_moment") from None
+    at = as_id_or_none(position)
+    if at is None:
+        raise InvalidRequest("The moment must be a position in the replay, in ms.", code="bad_moment")
     edits = recording.current.edits if recording.current else recording.edits
     kept = timeline.kept_ranges(timeline.closed_spans(recording.spans), edits)
     if not kept:
@@ -200,7 +205,8 @@ def check_report_input(kind, category, text) -> str:
         raise InvalidRequest(f"Say what you report: one of {', '.join(Kind.values)}.", code="bad_kind")
     if category not in Report.Category.values:
         raise InvalidRequest("Choose what is wrong from the list.", code="bad_category")
-    text = (text or "").strip()
+    # NUL is no character anyone types (and PostgreSQL refuses it in text).
+    text = (text or "").replace("\x00", "").strip()
     if len(text) > TEXT_LIMIT:
         raise InvalidRequest(f"Say it in {TEXT_LIMIT} characters at most.", code="text_too_long")
     return text

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from moderation.models import Report
-from moderation.reports import Target, access_target, do_report
+from moderation.reports import Target, access_target, as_id_or_none, do_report
 from recordings import timeline
 from rooms.errors import RoomError
 
@@ -53,6 +53,7 @@ def safe_next(request, fallback: str) -> str:
 
 def form_context(request, source, target: Target, *, error: RoomError | None = None) -> dict:
     at = source.get("at", "")
+    position = as_id_or_none(at)
     return {
         "target": target,
         # A live space or speaker: the moment is taken when the report is sent.
@@ -61,7 +62,7 @@ def form_context(request, source, target: Target, *, error: RoomError | None = N
         "target_id": source.get("id", ""),
         "space_id": source.get("space", ""),
         "at": at,
-        "at_label": timeline.fmt(int(at), tenths=False) if str(at).isdigit() and len(str(at)) < 12 else "",
+        "at_label": timeline.fmt(position, tenths=False) if position is not None else "",
         "categories": Report.Category.choices,
         "category": source.get("category", ""),
         "text": source.get("text", ""),
