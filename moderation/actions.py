@@ -209,7 +209,7 @@ def do_release_hold(user, hold_id) -> Hold:
     """Release a hold: the space's moderation copy follows its retention again, so the
     retention job deletes it once it is past its expiry."""
     check_moderator(user)
-    hold = Hold.objects.select_for_update().select_related("space").filter(pk=hold_id).first()
+    hold = Hold.objects.select_for_update(of=("self",)).select_related("space").filter(pk=hold_id).first()
     if hold is None:
         raise NotFound("No such hold.")
     if hold.released_at is not None:

@@ -34,7 +34,7 @@ def same_target(report: Report):
         Kind.CLIP: ("clip_id",),
         Kind.USER: ("reported_user_id",),
     }[Kind(report.kind)]
-    return Report.objects.select_for_update().filter(
+    return Report.objects.select_for_update(of=("self",)).filter(
         kind=report.kind, status=Status.OPEN, **{name: getattr(report, name) for name in fields}
     )
 
