@@ -1,12 +1,15 @@
 """A listener reports a speaker from the room (the tile's menu opens the form in a new tab);
-the form as it looks on desktop and on a phone."""
+a replay at the player's position; the form as it looks on desktop and on a phone."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from moderation.models import Report
+from recordings.tasks import render_recording
 from tests.e2e.conftest import shoot
 from tests.factories import SpaceFactory, UserFactory
+from tests.recordings.conftest import end_recorded_space, write_voice
 
 pytestmark = pytest.mark.e2e
 
@@ -58,3 +61,45 @@ def test_the_report_form_on_a_phone(page_as):
     expect(phone.locator(".form-error")).to_have_text("Choose what is wrong from the list.")
     shoot(phone, "report-form-phone")
     assert not Report.objects.exists()
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def site_env(media):
+    return {"MEDIA_ROOT": media}
+
+
+@pytest.fixture
+def replay(media, transactional_db):
+    """A published replay of 8 s (before the browser starts: its render runs async code)."""
+    host = UserFactory(username="maya")
+    space = SpaceFactory(title="Maintainers' coffee", host=host)
+    write_voice(space.pk, host.pk, 500, 0, 8)
+    recording = end_recorded_space(space, [(0, 8)], 8)
+    assert render_recording(recording.renders.get().pk) == "ready"
+    recording.published_at = timezone.now()
+    recording.save(update_fields=["published_at"])
+    return recording
+
+
+def test_a_replay_report_names_the_players_position(replay, page_as):
+    recording = replay
+    page = page_as(UserFactory(username="lena"))
+    page.goto(f"/replays/{recording.pk}/")
+    page.wait_for_function("document.querySelector('audio[data-audio]').readyState >= 1")
+    page.evaluate("document.querySelector('audio[data-audio]').currentTime = 5.2")
+    page.get_by_role("link", name="⚑ Report").click()
+
+    expect(page.locator("p.muted", has_text="where you were in the replay")).to_contain_text("(0:05)")
+    page.get_by_label("Hate speech").check()
+    page.get_by_role("button", name="Send report").click()
+
+    expect(page.locator(".flash")).to_contain_text("Thanks: we got your report")
+    assert page.url.endswith(f"/replays/{recording.pk}/")
+    report = Report.objects.get()
+    assert (report.kind, report.recording_id, report.moment_ms) == ("recording", recording.pk, 5200)
