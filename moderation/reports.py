@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from clips.services import access_clip, on_space_clock
@@ -174,7 +175,7 @@ def user_target(reporter, user_id, _moment) -> Target:
         label=person.get_username(),
         reported_user_id=person.pk,
         fields={"reported_user_id": person.pk},
-        url=f"/u/{person.get_username()}/",
+        url=reverse("profile", args=[person.get_username()]),
     )
 
 
@@ -232,6 +233,8 @@ def do_report(reporter, kind: str, target_id, category: str, text: str, moment_m
         raise NotAllowed("Log in to report.", code="login_required")
     text = check_report_input(kind, category, text)
     target = find_target(reporter, kind, target_id, moment_ms, space_id)
+    # One report at a time per reporter: a repeat sent twice at once merges, the limit holds.
+    get_user_model().objects.select_for_update().filter(pk=reporter.pk).first()
     check_rate(reporter)
     now = timezone.now()
     same = Report.objects.select_for_update().filter(reporter=reporter, kind=kind, status=Status.OPEN, **target.fields)
