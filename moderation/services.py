@@ -1,28 +1,35 @@
-"""Moderation actions staff take. Same vocabulary as the other apps: do_* checks the actor
-and the state it changes, and refuses with a RoomError the admin reports."""
+"""Moderation's services, in the project's vocabulary (access_*/check_*/do_* raising a
+RoomError the admin and the views report): filing reports (moderation/reports.py),
+deciding them (moderation/decisions.py) and acting on them (moderation/actions.py), each
+staff step written to the audit log (moderation/audit.py). Import them from here."""
 
-from django.db import transaction
-from django.utils import timezone
+from moderation.actions import (
+    do_end_space,
+    do_mute_speaker,
+    do_release_hold,
+    do_remove_speaker,
+    do_suspend_user,
+    do_take_down_clip,
+    do_take_down_recording,
+)
+from moderation.audit import audit, check_moderator, is_moderator
+from moderation.decisions import access_report, do_dismiss, do_resolve
+from moderation.reports import TooManyReports, do_report
 
-from moderation.models import Hold
-from rooms.errors import Conflict, NotAllowed, NotFound
-
-
-def check_staff(user) -> None:
-    if not (user.is_authenticated and user.is_staff):
-        raise NotAllowed("Only staff can do that.")
-
-
-@transaction.atomic
-def do_release_hold(user, hold_id) -> Hold:
-    """Release a hold: the space's moderation copy follows its retention again, so the
-    retention job deletes it once it is past its expiry."""
-    check_staff(user)
-    hold = Hold.objects.select_for_update().filter(pk=hold_id).first()
-    if hold is None:
-        raise NotFound("No such hold.")
-    if hold.released_at is not None:
-        raise Conflict("This hold was already released.", code="released")
-    hold.released_at = timezone.now()
-    hold.save(update_fields=["released_at"])
-    return hold
+__all__ = [
+    "TooManyReports",
+    "access_report",
+    "audit",
+    "check_moderator",
+    "do_dismiss",
+    "do_end_space",
+    "do_mute_speaker",
+    "do_release_hold",
+    "do_remove_speaker",
+    "do_report",
+    "do_resolve",
+    "do_suspend_user",
+    "do_take_down_clip",
+    "do_take_down_recording",
+    "is_moderator",
+]
