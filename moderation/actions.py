@@ -17,6 +17,7 @@ from recordings.services import do_delete_recording
 from rooms.errors import Conflict, InvalidRequest, NotFound
 from rooms.models import Participant, Space
 from rooms.services import spaces, stage
+from rooms.services.accounts import do_suspend
 
 Action = AuditEntry.Action
 REASON_LIMIT = 500
@@ -131,9 +132,6 @@ def do_suspend_user(actor, report_id, reason: str, until: datetime | None):
         raise Conflict("This report names nobody to suspend.", code="no_person")
     if until is not None and until <= timezone.now():
         raise InvalidRequest("A suspension ends in the future (or leave the end empty: for good).", code="bad_until")
-    # Imported when used, so the other actions do not depend on rooms' account services.
-    from rooms.services.accounts import do_suspend
-
     suspension = do_suspend(actor, report.reported_user_id, until=until, reason=reason)
     person = report.reported_user
     name = person.get_username() if person else str(report.reported_user_id)
