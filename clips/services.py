@@ -7,7 +7,9 @@ changes, so a render made for an older set is thrown away.
 
 Access rules (each has a test per role):
 - make a clip: a signed-in participant of a live space, or anyone signed in who may play a
-  published replay, while the host allows clips (staff and the host alike);
+  published replay, while the host allows clips (staff and the host alike); never a suspended
+  account, and a voice whose speaker blocked the clipper is a no from the start (when every
+  voice heard blocked them, there is no clip);
 - answer a request: only the speaker it asks;
 - publish without the voices that said no, or drop: the clip's creator;
 - delete: the creator, or the space's host; take down: staff;
@@ -30,6 +32,7 @@ from recordings import jobs, timeline
 from recordings.models import Recording
 from recordings.services import access_replay, delete_files
 from recordings.spans import space_ms
+from rooms.accounts import blockers_of, check_not_suspended
 from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound, RoomError
 from rooms.events import send_space_event
 from rooms.media.tracks import closed_marker
@@ -79,6 +82,7 @@ def check_may_clip(user, space: Space) -> None:
         raise NotAllowed("Log in to clip.", code="login_required")
     if not user.is_active:
         raise NotAllowed("This account is suspended.", code="suspended")
+    check_not_suspended(user)
     if not space.allow_clips:
         raise NotAllowed("The host has turned clips off for this space.", code="clips_off")
     hour_ago = timezone.now() - timedelta(hours=1)
@@ -154,8 +158,22 @@ def do_clip_replay(user, recording_id, start_ms, end_ms, title: str = "", captio
     )
     # An opted-out voice is out of the replay, so out of its clips: "never".
     opted_out = set(Participant.objects.filter(space=space, recording_opt_out=True).values_list("user_id", flat=True))
-    ask_voices(clip, audio.audible_speakers(space.pk, ranges), never=opted_out)
+    speakers = audio.audible_speakers(space.pk, ranges)
+    blockers = check_not_all_blocked(user, speakers)
+    ask_voices(clip, speakers, never=opted_out | blockers)
     return clip
+
+
+BLOCKED_BY_ALL = "Everyone heard in this range has blocked you."
+
+
+def check_not_all_blocked(clipper, speakers: list[int]) -> set[int]:
+    """The voices whose speaker blocked the clipper: a no from the start (never in the clip,
+    never asked). When they are every voice heard, there is no clip to make."""
+    blockers = blockers_of(clipper.pk, speakers)
+    if speakers and blockers == set(speakers):
+        raise NotAllowed(BLOCKED_BY_ALL, code="blocked")
+    return blockers
 
 
 @transaction.atomic
@@ -171,6 +189,7 @@ def do_clip_live(user, space_id, title: str = "", caption: str = "") -> Clip:
     if user.is_authenticated and (participant is None or not participant.present):
         raise NotAllowed("Join the space to clip it.", code="not_in_space")
     check_may_clip(user, space)
+    check_stage_not_all_blocked(user, space)
     title, caption = check_title(title, caption)
     now = space_ms(space)
     start = max(0, now - config()["LIVE_SECONDS"] * 1000)
@@ -187,6 +206,15 @@ def do_clip_live(user, space_id, title: str = "", caption: str = "") -> Clip:
     )
     jobs.queue(COLLECT, clip.pk)
     return clip
+
+
+def check_stage_not_all_blocked(user, space: Space) -> None:
+    """Refused at once when everyone on stage now (the clipper aside) blocked the clipper; the
+    voices actually heard are checked again once the audio is stored (do_collect)."""
+    stage = Participant.objects.filter(space=space, present=True, removed=False, role__in=Participant.STAGE_ROLES)
+    others = set(stage.exclude(user_id=user.pk).values_list("user_id", flat=True))
+    if others and not stage.filter(user_id=user.pk).exists():
+        check_not_all_blocked(user, sorted(others))
 
 
 def tracks_cover(clip: Clip) -> bool:
@@ -210,7 +238,16 @@ def do_collect(clip_id: int) -> bool:
         return True
     if not tracks_cover(clip):
         return False
-    ask_voices(clip, audio.audible_speakers(clip.space_id, [tuple(r) for r in clip.ranges]))
+    speakers = audio.audible_speakers(clip.space_id, [tuple(r) for r in clip.ranges])
+    try:
+        blockers = check_not_all_blocked(clip.creator, speakers)
+    except NotAllowed as refused:
+        remove(clip, Clip.State.DROPPED, refused.message)
+        Notification.objects.create(
+            user_id=clip.creator_id, text=f"Your clip “{clip.title[:80]}” was not made: {refused.message}", url=""
+        )
+        return True
+    ask_voices(clip, speakers, never=blockers)
     return True
 
 

@@ -221,6 +221,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # --- Auth, mail, i18n -------------------------------------------------------
+# The model backend, plus: a suspended account cannot sign in and its sessions read as signed out.
+AUTHENTICATION_BACKENDS = ["rooms.auth_backend.RoomsBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -431,6 +433,15 @@ CLIPS = {
     "PER_HOUR": env_int("CLIP_RATE_PER_HOUR", 20, min=1),
     "AAC_BIT_RATE": 64_000,
     "MP3_KBPS": 64,
+}
+
+# --- Reports and holds -----------------------------------------------------------------
+MODERATION = {
+    # Reports one person may file per hour (a repeat of an open report counts too).
+    "REPORTS_PER_HOUR": env_int("MODERATION_REPORTS_PER_HOUR", 10, min=1),
+    # Days a report's hold keeps the space's moderation copy at most, however long the
+    # report stays open: past it the copy follows its retention again.
+    "HOLD_MAX_DAYS": env_int("MODERATION_HOLD_MAX_DAYS", 120, min=1),
 }
 
 # --- Transcripts and live captions ----------------------------------------------------

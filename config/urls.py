@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("rooms.urls")),
     path("", include("recordings.urls")),
     path("", include("clips.urls")),
+    path("", include("moderation.urls")),
 ]

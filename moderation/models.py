@@ -112,11 +112,24 @@ class Report(models.Model):
         return self.status == self.Status.OPEN
 
 
+class AppendOnly(Exception):
+    """An audit entry was to be changed or deleted."""
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnly("The moderation audit log is append-only.")
+
+    def delete(self):
+        raise AppendOnly("The moderation audit log is append-only.")
+
+
 class AuditEntry(models.Model):
     """One thing staff did, for good: who, when, what, to what and why. Rows are only ever
-    added: the admin shows them read-only, and the database refuses UPDATE and DELETE on the
-    table (a trigger, moderation/migrations). No foreign keys, so deleting a user or a space
-    changes no row here: names and ids are copied in."""
+    added: the admin shows them read-only, the model refuses updates and deletes on any
+    database, and on PostgreSQL a trigger refuses UPDATE and DELETE on the table itself
+    (moderation/migrations). No foreign keys, so deleting a user or a space changes no row
+    here: names and ids are copied in."""
 
     class Action(models.TextChoices):
         END_SPACE = "end_space", "Ended a space"
@@ -144,12 +157,22 @@ class AuditEntry(models.Model):
     report_id = models.PositiveBigIntegerField(null=True, blank=True)
     reason = models.TextField(blank=True)
 
+    objects = AuditQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name_plural = "audit entries"
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name}: {self.get_action_display()} {self.target_label}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly("The moderation audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("The moderation audit log is append-only.")
 
 
 class WindowTranscript(models.Model):

@@ -19,6 +19,7 @@ from recordings.audio.mixdown import track_users
 from recordings.models import ModerationCopy, Transcript
 from rooms.errors import Conflict, NotFound
 from rooms.models import Space, StageChange
+from rooms.services.stagelog import roles_at
 
 # The player starts this long before the moment and runs this long after it; the transcript
 # covers TRANSCRIPT_MS either side.
@@ -28,20 +29,6 @@ TRANSCRIPT_MS = 60_000
 TRANSCRIBE_WINDOW = "moderation.transcribe_window"
 # Two minutes of a few voices take well under this; a window queued longer has been lost.
 WINDOW_STALE_MINUTES = 15
-
-GONE_ROLES = (StageChange.Kind.LEFT, StageChange.Kind.REMOVED)
-ROLE_ORDER = [StageChange.Kind.HOST, StageChange.Kind.COHOST, StageChange.Kind.SPEAKER, StageChange.Kind.LISTENER]
-
-
-def roles_at(space_id: int, at) -> dict[int, str]:
-    """{user id: role} of everyone in the space at `at` (an aware datetime): each person's
-    last stage change at or before it, unless that change was leaving or being removed."""
-    latest: dict[int, str] = {}
-    for user_id, role in (
-        StageChange.objects.filter(space_id=space_id, at__lte=at).order_by("at", "pk").values_list("user_id", "role")
-    ):
-        latest[user_id] = role
-    return {user_id: role for user_id, role in latest.items() if role not in GONE_ROLES}
 
 
 def space_length_ms(space: Space) -> int:
@@ -120,11 +107,8 @@ def stage_at_moment(report: Report) -> list[dict]:
     if space is None or space.started_at is None:
         return []
     at = space.started_at + timedelta(milliseconds=moment_of(report))
-    roles = roles_at(space.pk, at)
-    users = {u.pk: u for u in type(space.host).objects.filter(pk__in=roles)}
     labels = dict(StageChange.Kind.choices)
-    ordered = sorted(roles.items(), key=lambda item: (ROLE_ORDER.index(item[1]), users[item[0]].username))
-    return [{"user": users[user_id], "role": labels[role]} for user_id, role in ordered]
+    return [{"user": user, "role": labels[role]} for user, role in roles_at(space.pk, at)]
 
 
 def other_reports(report: Report):

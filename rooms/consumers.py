@@ -205,7 +205,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.live = True
         elif event == "space.ended":
             await self.close(code=CLOSE_ENDED)
-        elif event == "removed":
+        elif event in ("removed", "suspended"):
             await self.close(code=CLOSE_FORBIDDEN)
 
     # --- input -----------------------------------------------------------------

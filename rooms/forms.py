@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.models import User
 
-from rooms import names, throttle
+from rooms import accounts, names, throttle
 from rooms.errors import RoomError
 from rooms.services.spaces import check_schedule_time, check_topics
 
@@ -131,5 +131,14 @@ class LoginForm(AuthenticationForm):
             return super().clean()
         except forms.ValidationError as error:
             if error.code == "invalid_login":
+                self.refuse_suspended(username, self.cleaned_data.get("password"))
                 throttle.note_login_failure(self.request, username)
             raise
+
+    def refuse_suspended(self, username, password) -> None:
+        """The auth backend refuses a suspended account like a wrong password; someone who
+        typed the right one is told why instead, and that is not a failed attempt."""
+        user = User.objects.filter(username=username).first() if username else None
+        suspension = accounts.suspension_of(user)
+        if suspension is not None and password and user.check_password(password):
+            raise forms.ValidationError(accounts.suspension_message(suspension), code="suspended")

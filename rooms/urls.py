@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from rooms import views, views_live
+from rooms import views, views_blocks, views_live
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,5 +17,7 @@ urlpatterns = [
     ),
     path("u/<username:username>/", views.profile, name="profile"),
     path("u/<username:username>/follow/", views.follow, name="follow"),
+    path("u/<username:username>/block/", views_blocks.block, name="block"),
+    path("u/<username:username>/unblock/", views_blocks.unblock, name="unblock"),
     path("notifications/", views.notifications, name="notifications"),
 ]

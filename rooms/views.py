@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from rooms.accounts import is_blocked
 from rooms.consumers import REACTIONS
 from rooms.errors import RoomError
 from rooms.forms import SpaceForm
@@ -135,6 +136,8 @@ def space_detail(request, space_id):
         "space": space,
         "me": me,
         "removed": bool(me and me.removed),
+        # The room is closed to someone its host blocked: the page says so instead of opening it.
+        "blocked": request.user.is_authenticated and is_blocked(space.host_id, request.user.pk),
         "is_host": request.user.is_authenticated and space.host_id == request.user.pk,
         "reminded": request.user.is_authenticated and Reminder.objects.filter(user=request.user, space=space).exists(),
         "reactions": REACTIONS,
@@ -185,6 +188,7 @@ def profile(request, username):
     person = get_object_or_404(User, username=username)
     hosted = with_counts(Space.objects.filter(host=person).exclude(state=Space.State.CANCELLED)).order_by("-created_at")
     following = request.user.is_authenticated and Follow.objects.filter(follower=request.user, host=person).exists()
+    blocking = request.user.is_authenticated and is_blocked(request.user.pk, person.pk)
     return render(
         request,
         "rooms/profile.html",
@@ -194,6 +198,7 @@ def profile(request, username):
             "upcoming": [s for s in hosted if s.state == Space.State.SCHEDULED],
             "past": [s for s in hosted if s.state == Space.State.ENDED][:20],
             "following": following,
+            "blocking": blocking,
             "follower_count": Follow.objects.filter(host=person).count(),
         },
     )

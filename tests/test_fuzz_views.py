@@ -36,6 +36,8 @@ PARAMS = {
     "space_live": [],
     "profile": [],
     "follow": ["on"],
+    "block": [],
+    "unblock": [],
     "notifications": [],
     "signup": ["username", "display_name", "email", "password1", "password2"],
     "login": ["username", "password", "next"],
@@ -82,6 +84,7 @@ PARAMS = {
     "clip_request_preview": [],
     "clip_preference": ["choice"],
     "oembed": ["url", "format"],
+    "report": ["kind", "id", "space", "at", "category", "text", "next"],
 }
 # The admin's own pages are Django's; the ones this project shapes are the change lists
 # (search, ordering, filters, actions) and change forms of its models.

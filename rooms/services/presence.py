@@ -11,10 +11,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from rooms.accounts import check_not_suspended, is_blocked
 from rooms.errors import Conflict, NotAllowed, NotFound
 from rooms.events import send_space_event
 from rooms.media.commands import Drop, send_command
-from rooms.models import Participant, Space
+from rooms.models import Participant, Space, StageChange
+from rooms.services import stagelog
 from rooms.services.roles import limit
 
 Role = Participant.Role
@@ -43,6 +45,11 @@ def do_connect(space_id, user) -> tuple[Space, Participant | None, bool]:
         return space, None, True
     if not user.is_active:
         raise NotAllowed("This account is suspended.", code="suspended")
+    # The auth backend already reads a suspended account's session as signed out; this
+    # holds for a user object handed in directly.
+    check_not_suspended(user)
+    if is_blocked(space.host_id, user.pk):
+        raise NotAllowed("The host of this space has blocked you.", code="blocked")
     participant, _ = Participant.objects.select_for_update().get_or_create(space=space, user=user)
     if participant.removed:
         raise NotAllowed("You were removed from this space.", code="removed")
@@ -54,6 +61,8 @@ def do_connect(space_id, user) -> tuple[Space, Participant | None, bool]:
         participant.joined_at = now
     participant.save(update_fields=["connections", "present", "disconnected_at", "joined_at"])
     participant.refresh_from_db()
+    if arrived and space.is_live:
+        stagelog.note_participant(participant)
     return space, participant, arrived
 
 
@@ -81,6 +90,7 @@ def do_expire_presence(space_id, user_id) -> Participant | None:
         # Out of the mix now: the room hears of it in the next batch, the engine must not wait.
         send_command(space_id, Drop(user_id, "left"))
         participant = Participant.objects.select_related("user").get(space_id=space_id, user_id=user_id)
+        stagelog.note(space_id, user_id, StageChange.Kind.LEFT)
         if participant.role == Role.SPEAKER:
             # Speakers who leave come back as listeners; host and co-hosts keep their role.
             participant.role = Role.LISTENER

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db.models import Q
 
+from rooms.accounts import blocked_ids
 from rooms.models import Participant, Space
 from rooms.services.roles import limit
 
@@ -78,4 +79,6 @@ def room_snapshot(space: Space, viewer: Participant | None) -> dict:
             # What the page tells someone opting out: how long the moderation copy keeps them.
             "retention_days": settings.RECORDINGS["RETENTION_DAYS"],
         },
+        # The viewer does not see reactions from the people they blocked.
+        "blocked_user_ids": blocked_ids(viewer.user_id) if viewer else [],
     }

@@ -4,12 +4,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from rooms.events import send_space_event
 from rooms.media.commands import End, send_command
 from rooms.models import Follow, Participant, Reminder, Space, Topic
+from rooms.services import stagelog
 from rooms.services.roles import limit
 from rooms.services.snapshot import space_data
 from rooms.signals import space_ended, space_started
@@ -104,6 +106,10 @@ def do_create_space(
 
 
 def _after_start(space: Space) -> None:
+    # The stage log opens with the host and whoever was already waiting in the room.
+    here = space.participants.filter(removed=False).filter(Q(present=True) | Q(role=Participant.Role.HOST))
+    for participant in here:
+        stagelog.note(space.pk, participant.user_id, participant.role, at=space.started_at)
     # Followers and reminder holders are told by a job that reacts to this (rooms/receivers.py).
     space_started.send(sender=Space, space=space)
 

@@ -7,10 +7,12 @@ locked, changes the participant rows and sends the delta after commit.
 from django.db import transaction
 from django.utils import timezone
 
+from rooms.accounts import check_not_suspended, is_blocked, is_suspended
 from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from rooms.events import send_space_event
 from rooms.media.commands import Drop, send_command, stage_command
 from rooms.models import Participant, Space
+from rooms.services import stagelog
 from rooms.services.roles import access_participant, access_target, check_live, check_moderates, limit
 from rooms.services.snapshot import participant_data
 
@@ -54,6 +56,8 @@ def tell_engine(p: Participant) -> None:
 
 def _save(p: Participant, *fields: str) -> Participant:
     p.save(update_fields=list(fields))
+    if "role" in fields:
+        stagelog.note_participant(p)
     announce(p)
     if ENGINE_FIELDS.intersection(fields):
         tell_engine(p)
@@ -69,6 +73,17 @@ def _check_stage_room(space: Space, role: str) -> None:
         taken = space.participants.filter(role=Role.COHOST, removed=False).count()
         if taken >= limit("MAX_COHOSTS"):
             raise Conflict(f"A space can have {taken} co-hosts at most.", code="cohosts_full")
+
+
+def check_may_speak(space: Space, p: Participant, *, yourself: bool) -> None:
+    """Whoever goes on stage, or asks to: not a suspended account, nor someone the host blocked."""
+    if yourself:
+        check_not_suspended(p.user)
+    elif is_suspended(p.user):
+        raise NotAllowed("This account is suspended.", code="suspended")
+    if is_blocked(space.host_id, p.user_id):
+        who = "You are" if yourself else "They are"
+        raise NotAllowed(f"{who} blocked by the host of this space.", code="blocked")
 
 
 def _to_stage(p: Participant, role: str) -> Participant:
@@ -96,6 +111,7 @@ def do_raise_hand(user, space_id) -> Participant:
         raise Conflict("You are already on stage.", code="already_on_stage")
     if me.hand_raised_at:
         return me
+    check_may_speak(space, me, yourself=True)
     me.hand_raised_at = timezone.now()
     return _save(me, "hand_raised_at")
 
@@ -121,6 +137,7 @@ def do_bring_up(user, space_id, target_id) -> Participant:
         raise Conflict("They are already on stage.", code="already_on_stage")
     if not target.hand_raised_at:
         raise Conflict("They have not asked to speak: invite them instead.", code="hand_not_raised")
+    check_may_speak(space, target, yourself=False)
     _check_stage_room(space, Role.SPEAKER)
     return _to_stage(target, Role.SPEAKER)
 
@@ -132,6 +149,7 @@ def do_invite_to_speak(user, space_id, target_id) -> Participant:
         raise Conflict("They are already on stage.", code="already_on_stage")
     if not target.present:
         raise Conflict("They are not in the space right now.", code="not_present")
+    check_may_speak(space, target, yourself=False)
     _check_stage_room(space, Role.SPEAKER)
     target.invited_by = user
     _save(target, "invited_by")
@@ -148,6 +166,7 @@ def do_answer_invite(user, space_id, accept: bool) -> Participant:
     if not accept:
         me.invited_by = None
         return _save(me, "invited_by")
+    check_may_speak(space, me, yourself=True)
     _check_stage_room(space, Role.SPEAKER)
     return _to_stage(me, Role.SPEAKER)
 
@@ -184,6 +203,7 @@ def do_set_cohost(user, space_id, target_id, on: bool) -> Participant:
     if on:
         if target.role == Role.COHOST:
             return target
+        check_may_speak(space, target, yourself=False)
         _check_stage_room(space, Role.COHOST)
         return _to_stage(target, Role.COHOST) if not target.on_stage else _save_role(target, Role.COHOST)
     if target.role != Role.COHOST:
@@ -208,6 +228,8 @@ def do_set_muted(user, space_id, target_id, muted: bool) -> Participant:
             raise Conflict("Only people on stage have a microphone.", code="not_on_stage")
         if not muted and me.muted_by_moderator:
             raise NotAllowed("The host muted you: you can unmute once they allow it.", code="muted_by_host")
+        if not muted:
+            check_not_suspended(user)
         me.muted = muted
         return _save(me, "muted")
     if not muted:
@@ -215,6 +237,22 @@ def do_set_muted(user, space_id, target_id, muted: bool) -> Participant:
         raise NotAllowed("Only speakers unmute themselves.", code="unmute_others")
     target = access_target(space, target_id)
     check_moderates(me, target)
+    if not target.on_stage:
+        raise Conflict("They are not on stage.", code="not_on_stage")
+    target.muted = True
+    target.muted_by_moderator = True
+    return _save(target, "muted", "muted_by_moderator")
+
+
+@transaction.atomic
+def do_mute_by_staff(user, space_id, target_id) -> Participant:
+    """Staff mute anyone on stage in a live space, the host too, without being in it
+    (moderation acts from the admin); the hosts cannot lift it below the host's rank, and
+    the engine stops mixing the voice at once."""
+    if not (user.is_authenticated and user.is_staff):
+        raise NotAllowed("Only staff can do that.")
+    space = lock_live_space(space_id)
+    target = access_target(space, target_id)
     if not target.on_stage:
         raise Conflict("They are not on stage.", code="not_on_stage")
     target.muted = True
@@ -272,6 +310,7 @@ def do_remove(user, space_id, target_id) -> Participant:
     target.save(
         update_fields=["removed", "present", "role", "muted", "muted_by_moderator", "hand_raised_at", "invited_by"]
     )
+    stagelog.note_participant(target)
     send_space_event(space.pk, {"type": "participant.left", "user_id": target.user_id, "reason": "removed"})
     send_space_event(space.pk, {"type": "removed", "space_id": space.pk}, to_user=target.user_id)
     tell_engine(target)
@@ -283,6 +322,7 @@ def access_microphone(user, space_id) -> Participant:
     with transaction.atomic():
         space = lock_live_space(space_id)
         me = access_participant(space, user)
+        check_not_suspended(user)
     if not me.on_stage:
         raise NotAllowed("Only people on stage can send audio.", code="not_on_stage")
     return me

@@ -1,7 +1,7 @@
 // The people in the room: the stage and the audience as tiles, the hand queue the
 // moderators work through, the menu each tile opens, and who is speaking now.
 import { setOptOut } from "./room-notices.js";
-import { $, isLive, isModerator, myId, onStage, outranks, RANK, ROLE_LABEL, state } from "./room-state.js";
+import { $, isLive, isModerator, myId, onStage, outranks, RANK, ROLE_LABEL, spaceId, state } from "./room-state.js";
 
 let socket;
 
@@ -121,6 +121,10 @@ function openPersonMenu(p, anchor) {
       ? ["Put my voice back in the replay", () => setOptOut(false)]
       : ["Leave my voice out of the replay", () => setOptOut(true)]);
   }
+  if (myId && p.user_id !== myId) {
+    // A new tab, so the room keeps playing; a live report's moment is taken when it is sent.
+    actions.push(["Report", () => window.open(reportUrl(p), "_blank", "noopener")]);
+  }
   if (outranks(p)) {
     if (p.role === "listener") {
       if (p.hand_raised_at) actions.push(["Bring up to speak", () => socket.send("speaker.add", { user_id: p.user_id })]);
@@ -152,4 +156,13 @@ function openPersonMenu(p, anchor) {
   menu.style.left = `${Math.min(window.innerWidth - 220, box.left + window.scrollX)}px`;
   menu.style.top = `${box.bottom + window.scrollY + 4}px`;
   menu.hidden = false;
+}
+
+// Someone on stage in a live space is reported as a speaker there (with the moment); anyone
+// else in the room as a user.
+function reportUrl(p) {
+  const query = onStage(p) && isLive()
+    ? { kind: "speaker", id: p.user_id, space: spaceId }
+    : { kind: "user", id: p.user_id };
+  return `/report/?${new URLSearchParams({ ...query, next: location.pathname })}`;
 }

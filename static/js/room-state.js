@@ -7,7 +7,12 @@ export const myId = root.dataset.userId ? Number(root.dataset.userId) : null;
 export const page = root.dataset;
 export const $ = (id) => document.getElementById(id);
 
-export const state = { space: null, people: new Map(), listenerCount: 0, you: null, retentionDays: null };
+// `blocked`: the people this person blocked, whose reactions the page does not show them.
+// `closedBecause`: why the server closed the socket for good, when it said.
+export const state = {
+  space: null, people: new Map(), listenerCount: 0, you: null, retentionDays: null, blocked: new Set(),
+  closedBecause: null,
+};
 // What this page has told its person about recording: `listen` once a listener has read
 // that the space is recorded (their audio waits for it), `mic` once someone on stage has
 // (their microphone waits for it). Both are asked again on the next page load.

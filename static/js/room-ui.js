@@ -33,7 +33,7 @@ export function showStatus(status, code) {
   if (status === "open") { banner.hidden = true; return; }
   if (status === "closed") {
     banner.hidden = false;
-    banner.textContent = code === 4403 ? "You cannot join this space." : "This space is over.";
+    banner.textContent = code === 4403 ? state.closedBecause || "You cannot join this space." : "This space is over.";
     return;
   }
   if (status === "reconnecting") {

@@ -43,6 +43,7 @@ function handle(msg) {
       state.listenerCount = msg.listener_count;
       state.you = msg.you;
       state.retentionDays = msg.limits ? msg.limits.retention_days : null;
+      state.blocked = new Set(msg.blocked_user_ids || []);
       if (wasRecording === false && msg.space.recording) recordingStarted();
       // An invitation still open after a reconnect is asked again.
       if (msg.you && msg.you.invited && msg.you.role === "listener") openInvite("The host");
@@ -67,7 +68,7 @@ function handle(msg) {
       // A join is a picture from when they arrived: a later delta about them already won.
       for (const p of msg.joined) if (!state.people.has(p.user_id)) upsert(p);
       state.listenerCount = msg.listener_count;
-      floatReactions(msg.reactions);
+      floatReactions(unblockedReactions(msg));
       break;
     case "space.started":
       location.reload();
@@ -96,6 +97,11 @@ function handle(msg) {
       toast("You were removed from this space.");
       setTimeout(() => location.reload(), 1500);
       return;
+    case "suspended":
+      // The socket closes next (4403); the banner keeps saying why.
+      state.closedBecause = msg.message;
+      toast(msg.message);
+      return;
     case "clip.request":
       showClipRequest(msg.request);
       return;
@@ -109,6 +115,16 @@ function handle(msg) {
       return;
   }
   render();
+}
+
+// The batch's counts, less the reactions it lists from people this person blocked.
+function unblockedReactions(msg) {
+  const counts = { ...msg.reactions };
+  if (!state.blocked.size) return counts;
+  for (const r of msg.recent_reactions || []) {
+    if (state.blocked.has(r.user_id) && counts[r.emoji]) counts[r.emoji] -= 1;
+  }
+  return counts;
 }
 
 function render() {

@@ -146,12 +146,14 @@ def ensure_ffmpeg() -> str:
 
 def session_for(user) -> str:
     """A logged-in session key for `user` (a benchmark's sockets carry it as their cookie)."""
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    # A session names the backend that signed it in; one not in AUTHENTICATION_BACKENDS is signed out.
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
     return session.session_key

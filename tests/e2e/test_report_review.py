@@ -2,12 +2,10 @@
 alone) and sees who was there; staff outside the Moderators group read the same page
 without the player or the actions. Screenshots in var/screenshots/."""
 
-import importlib
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -19,25 +17,6 @@ from tests.factories import SpaceFactory, UserFactory
 from tests.recordings.conftest import write_voice
 
 pytestmark = pytest.mark.e2e
-append_only = importlib.import_module("moderation.migrations.0003_audit_append_only")
-
-
-@pytest.fixture
-def audit_log_flushable(django_db_setup, django_db_blocker):
-    """A transactional test ends by emptying every table, which the audit log's triggers
-    refuse: they are off for this test (which writes audit rows but does not test that they
-    stay) and back on once the tables are empty. Requested before the database fixtures,
-    so it is set up before them and torn down after their flush."""
-
-    def run(statements):
-        with django_db_blocker.unblock(), connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-
-    postgres = connection.vendor == "postgresql"
-    run([append_only.POSTGRES_DOWN] if postgres else append_only.SQLITE_DOWN)
-    yield
-    run([append_only.POSTGRES_UP] if postgres else append_only.SQLITE_UP)
 
 
 @pytest.fixture
@@ -79,7 +58,7 @@ def report(media, transactional_db):
     )
 
 
-def test_a_moderator_hears_the_moment_and_other_staff_only_read(audit_log_flushable, report, page_as):
+def test_a_moderator_hears_the_moment_and_other_staff_only_read(report, page_as):
     moderator = UserFactory(username="mona", is_staff=True)
     moderator.groups.add(moderators_group())
     page = page_as(moderator)

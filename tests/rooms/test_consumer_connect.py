@@ -49,7 +49,8 @@ async def test_it_sends_each_persona_a_snapshot_of_the_room(people, sockets, per
     socket = await sockets.open(people.space.pk, user, name=persona)
     snapshot = socket.snapshot
 
-    assert set(snapshot) == {"type", "space", "you", "participants", "listener_count", "limits"}
+    assert set(snapshot) == {"type", "space", "you", "participants", "listener_count", "limits", "blocked_user_ids"}
+    assert snapshot["blocked_user_ids"] == []
     assert snapshot["space"]["id"] == people.space.pk
     assert snapshot["space"]["title"] == "Founders talk"
     assert snapshot["space"]["state"] == "live"
