@@ -2,13 +2,16 @@
 audit log; only moderators (staff with moderation.moderate, i.e. the Moderators group) act
 or hear a moderation copy."""
 
+from moderation import services
+
 
 def is_staff(user) -> bool:
     return user.is_active and user.is_staff
 
 
 def is_moderator(user) -> bool:
-    return is_staff(user) and user.has_perm("moderation.moderate")
+    # The services' own rule (staff with moderation.moderate), for an active account.
+    return is_staff(user) and services.is_moderator(user)
 
 
 class StaffReadsMixin:

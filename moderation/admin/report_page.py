@@ -18,6 +18,7 @@ from moderation import review, services
 from moderation.admin.permissions import is_moderator
 from moderation.models import AuditEntry, Report, WindowTranscript
 from recordings.audio.mixdown import track_users
+from recordings.models import Recording
 from rooms.errors import RoomError
 from rooms.media.files import serve
 from rooms.models import Participant, Space
@@ -73,18 +74,21 @@ def applicable_actions(report: Report) -> list[str]:
     there = None
     if live and report.reported_user_id:
         there = Participant.objects.filter(space=space, user_id=report.reported_user_id, removed=False).first()
+    # The reported recording, or the recording of the reported space (as the service takes it).
+    recording = report.recording
+    if recording is None and space is not None:
+        recording = Recording.objects.filter(space=space).first()
     wanted = {
         "end-space": live,
-        "remove-speaker": there is not None,
-        "mute-speaker": there is not None and there.on_stage,
+        "remove-speaker": there is not None and there.present,
+        "mute-speaker": there is not None and there.present and there.on_stage,
         "suspend-user": report.reported_user_id is not None,
-        "take-down-recording": report.recording_id is not None and not report.recording.is_gone,
+        "take-down-recording": recording is not None and not recording.is_gone,
         "take-down-clip": report.clip_id is not None and not report.clip.is_gone,
         "resolve": report.is_open,
         "dismiss": report.is_open,
     }
-    # An action is offered only where moderation's services provide it.
-    return [slug for slug, ok in wanted.items() if ok and hasattr(services, ACTIONS[slug][1])]
+    return [slug for slug, ok in wanted.items() if ok]
 
 
 def page_context(request, report: Report) -> dict:
@@ -227,9 +231,7 @@ def act(model_admin, request, object_id, action):
     if action not in ACTIONS:
         raise Http404("No such action.")
     label, name, form_class = ACTIONS[action]
-    service = getattr(services, name, None)
-    if service is None:
-        raise Http404("No such action.")
+    service = getattr(services, name)
     form = form_class(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():

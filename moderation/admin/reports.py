@@ -14,6 +14,7 @@ from django.utils.timesince import timesince
 from moderation import services
 from moderation.admin import report_page
 from moderation.admin.permissions import StaffReadsMixin, is_moderator
+from moderation.decisions import target_label
 from moderation.models import Report
 from rooms.errors import RoomError
 
@@ -62,21 +63,6 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-def target_label(report: Report) -> str:
-    """What was reported, in words: the space, the speaker in it, the recording, the clip, the user."""
-    space = report.space.title if report.space_id else "a deleted space"
-    user = report.reported_user.username if report.reported_user_id else "a deleted user"
-    if report.kind == Report.Kind.SPACE:
-        return space
-    if report.kind == Report.Kind.SPEAKER:
-        return f"{user} in {space}"
-    if report.kind == Report.Kind.RECORDING:
-        return f"Recording of {space}" if report.recording_id else "a deleted recording"
-    if report.kind == Report.Kind.CLIP:
-        return f"Clip #{report.clip_id} of {space}" if report.clip_id else "a deleted clip"
-    return user
-
-
 @admin.register(Report)
 class ReportAdmin(StaffReadsMixin, admin.ModelAdmin):
     list_display = (
@@ -92,7 +78,7 @@ class ReportAdmin(StaffReadsMixin, admin.ModelAdmin):
     )
     list_display_links = ("id", "target")
     list_filter = ("status", "category", "kind", AgeFilter)
-    list_select_related = ("reporter", "reported_user", "space")
+    list_select_related = ("reporter", "reported_user", "space", "recording", "clip")
     search_fields = ("text", "reporter__username", "reported_user__username", "space__title")
     search_help_text = "Searches the report's text, the reporter, the reported user and the space's title."
     fields = (

@@ -79,7 +79,7 @@ def test_a_moderator_hears_the_moment_and_other_staff_only_read(report, page_as)
     assert AuditEntry.objects.filter(action=AuditEntry.Action.HEAR_COPY, report_id=report.pk).count() >= 2
 
     page.goto("/admin/moderation/report/?status__exact=open")
-    expect(page.get_by_role("link", name="sam in Gardening hour")).to_be_visible()
+    expect(page.get_by_role("link", name="sam in “Gardening hour”")).to_be_visible()
     shoot(page, "report-queue-moderator")
 
     staff = UserFactory(username="stella", is_staff=True)

@@ -44,7 +44,7 @@ def test_it_lists_reports_for_staff(people, moderator, queue, client, who):
 
     assert response.status_code == 200
     assert len(listed(response)) == 5
-    assert b"sam in Founders talk" in response.content
+    assert "sam in “Founders talk”" in response.content.decode()
 
 
 @pytest.mark.parametrize("persona", ["host", "speaker", "listener", "outsider"])
