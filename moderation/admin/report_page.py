@@ -120,12 +120,15 @@ def page_context(request, report: Report) -> dict:
         transcript_from=review.clock(t_start),
         transcript_to=review.clock(t_end),
     )
-    lines = review.space_transcript_lines(report)
-    window_transcript = WindowTranscript.objects.filter(report=report).first()
-    context["transcript_lines"] = lines
-    context["window_transcript"] = window_transcript
-    if lines is None and window_transcript is not None and window_transcript.state == WindowTranscript.State.READY:
-        context["transcript_lines"] = review.window_lines(window_transcript)
+    if moderator:
+        # The transcript holds every voice of the copy, opted out of the recording or not:
+        # read, like the copy, by moderators only.
+        lines = review.space_transcript_lines(report)
+        window_transcript = WindowTranscript.objects.filter(report=report).first()
+        ready = window_transcript is not None and window_transcript.state == WindowTranscript.State.READY
+        if lines is None and ready:
+            lines = review.window_lines(window_transcript)
+        context.update(transcript_lines=lines, window_transcript=window_transcript)
     if moderator and kept:
         context["copy_audio_url"] = reverse("admin:moderation_report_copy_audio", args=[report.pk])
         context["copy_speakers"] = review.speakers_in_copy(space)

@@ -19,6 +19,14 @@ from tests.admin_helpers import told
 from tests.moderation.conftest import make_report
 
 
+def give_transcript(people, segments: list[dict]) -> None:
+    """The space's own transcript, ready, with these segments."""
+    for segment in segments:
+        segment.setdefault("words", [])
+    name = storage.put(f"spaces/{people.space.pk}/transcript.json", json.dumps(segments).encode())
+    Transcript.objects.create(space=people.space, state=Transcript.State.READY, segments=name)
+
+
 def page(report) -> str:
     return reverse("admin:moderation_report_change", args=[report.pk])
 
@@ -58,6 +66,16 @@ def test_it_shows_other_staff_the_report_without_the_copy_or_the_actions(people,
     assert "Only moderators can act on reports." in html
     assert "data-action=" not in html
     assert "Transcribe this window" not in html
+
+
+def test_it_shows_other_staff_no_transcript(people, report, client):
+    give_transcript(people, [{"user": people.speaker.pk, "start": 55_000, "end": 58_000, "text": "Secret."}])
+    client.force_login(people.staff)
+    response = client.get(page(report))
+
+    assert "Secret." not in response.content.decode()
+    assert "Only moderators read what was said" in response.content.decode()
+    assert "transcript_lines" not in response.context
 
 
 @pytest.mark.parametrize("persona", ["host", "speaker", "listener", "outsider"])
@@ -123,8 +141,7 @@ def test_it_shows_the_spaces_transcript_around_the_moment(people, moderator, rep
         {"user": people.speaker.pk, "start": 150_000, "end": 165_000, "text": "Fine.", "words": []},
         {"user": people.host.pk, "start": 170_000, "end": 171_000, "text": "Too late to show.", "words": []},
     ]
-    name = storage.put(f"spaces/{people.space.pk}/transcript.json", json.dumps(segments).encode())
-    Transcript.objects.create(space=people.space, state=Transcript.State.READY, segments=name)
+    give_transcript(people, segments)
     client.force_login(moderator)
     response = client.get(page(report))
 

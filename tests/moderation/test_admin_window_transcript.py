@@ -13,8 +13,12 @@ from moderation.models import WindowTranscript
 from moderation.tasks import transcribe_window
 from recordings import speech
 from recordings.models import ModerationCopy
+from rooms.media import storage
+from rooms.media.encode import encode_flac
+from rooms.media.tracks import track_prefix
 from tests.admin_helpers import told
 from tests.recordings.conftest import write_voice
+from tests.speech import needs_espeak, speech_track
 
 
 @pytest.fixture
@@ -44,6 +48,11 @@ def copy_in_window(people, report):
     ModerationCopy.objects.create(space=people.space)
     write_voice(people.space.pk, people.host.pk, 500.0, 20, 30)
     write_voice(people.space.pk, people.speaker.pk, 700.0, 130, 150)
+
+
+def write_track(space_id: int, user_id: int, samples, from_s: int) -> None:
+    """`samples` from `from_s` of the space's clock, as one FLAC chunk."""
+    storage.put(f"{track_prefix(space_id, user_id)}{from_s * 1000:010d}.flac", encode_flac(samples))
 
 
 def url(report) -> str:
@@ -166,3 +175,29 @@ def test_the_job_it_queues_is_a_registered_task():
 
     app.loader.import_default_modules()
     assert review.TRANSCRIBE_WINDOW in app.tasks
+
+
+@needs_espeak
+def test_it_reads_real_speech_in_the_window_with_the_recogniser(people, moderator, report, client, queued):
+    """Whisper itself on espeak speech: the speaker's words inside the window are read, the
+    host's words said before it are not."""
+    ModerationCopy.objects.create(space=people.space)
+    host_track = speech_track([(2.0, "Good morning and welcome to the garden club.")], 8)
+    speaker_track = speech_track([(1.0, "Tomatoes need plenty of sunshine every day.")], 8)
+    write_track(people.space.pk, people.host.pk, host_track, 0)
+    # The moment is 130 s: a minute either side is 70 s to 190 s; the host spoke at 2 s.
+    write_track(people.space.pk, people.speaker.pk, speaker_track, 70)
+    report.moment_ms = 130_000
+    report.save(update_fields=["moment_ms"])
+    client.force_login(moderator)
+    client.post(url(report))
+    window = WindowTranscript.objects.get(report=report)
+    assert (window.start_ms, window.end_ms) == (70_000, 190_000)
+
+    assert transcribe_window(window.pk) == "ready"
+
+    window.refresh_from_db()
+    said = " ".join(s["text"] for s in window.segments).lower()
+    assert "sunshine" in said and "garden" not in said
+    assert {s["user"] for s in window.segments} == {people.speaker.pk}
+    assert all(70_000 <= s["start"] < 80_000 for s in window.segments)
