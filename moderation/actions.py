@@ -203,6 +203,22 @@ def do_take_down_clip(actor, report_id, reason: str):
 
 
 @transaction.atomic
+def do_place_hold(user, space_id, reason: str, until: datetime | None = None) -> Hold:
+    """Keep a space's moderation copy past its retention by hand (until released, or until
+    `until`), for a case staff look into without a report. Audited like every staff step."""
+    check_moderator(user)
+    reason = check_reason(reason)[:200]
+    space = Space.objects.filter(pk=space_id).first()
+    if space is None:
+        raise NotFound("No such space.")
+    if until is not None and until <= timezone.now():
+        raise InvalidRequest("A hold ends in the future (or leave the end empty: until released).", code="bad_until")
+    hold = Hold.objects.create(space=space, reason=reason, until=until, created_by=user)
+    audit(user, Action.PLACE_HOLD, "space", space.pk, f"{space.title}: {reason}", subject_user_id=space.host_id)
+    return hold
+
+
+@transaction.atomic
 def do_release_hold(user, hold_id) -> Hold:
     """Release a hold: the space's moderation copy follows its retention again, so the
     retention job deletes it once it is past its expiry."""

@@ -6,6 +6,7 @@ staff step written to the audit log (moderation/audit.py). Import them from here
 from moderation.actions import (
     do_end_space,
     do_mute_speaker,
+    do_place_hold,
     do_release_hold,
     do_remove_speaker,
     do_suspend_user,
@@ -24,6 +25,7 @@ __all__ = [
     "do_dismiss",
     "do_end_space",
     "do_mute_speaker",
+    "do_place_hold",
     "do_release_hold",
     "do_remove_speaker",
     "do_report",

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from moderation.models import Hold
+from moderation.models import AuditEntry, Hold
 from tests.admin_helpers import (
     REFUSED,
     assert_no_add_or_delete,
@@ -32,7 +32,31 @@ def test_it_places_a_hold_in_the_name_of_the_staff_member(people, client):
 
     assert response.status_code == 302
     hold = Hold.objects.get(space=people.space)
-    assert (hold.reason, hold.created_by, hold.released_at) == ("Report #13", sue, None)
+    assert (hold.reason, hold.created_by, hold.released_at, hold.until) == ("Report #13", sue, None, None)
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor_name, entry.target_id) == ("place_hold", sue.username, people.space.pk)
+
+
+def test_it_places_a_hold_until_a_date_and_refuses_one_in_the_past(people, client):
+    client.force_login(superuser())
+    url = changelist(Hold) + "add/"
+    past = client.post(url, {"space": people.space.pk, "reason": "x", "until_0": "2020-01-01", "until_1": "10:00"})
+
+    assert past.status_code == 200 and "A hold ends in the future" in past.content.decode()
+    assert not Hold.objects.exists() and not AuditEntry.objects.exists()
+    response = client.post(url, {"space": people.space.pk, "reason": "x", "until_0": "2099-01-01", "until_1": "10:00"})
+    assert response.status_code == 302
+    assert Hold.objects.get().until.year == 2099
+
+
+@pytest.mark.parametrize("persona", REFUSED)
+def test_it_lets_only_moderators_place_holds(people, client, persona):
+    # "viewer": staff given add_hold by hand, but not in the Moderators group.
+    log_in(client, people, persona, "add_hold")
+    response = client.post(changelist(Hold) + "add/", {"space": people.space.pk, "reason": "Report #13"})
+
+    assert_turned_away(response, persona)
+    assert not Hold.objects.exists() and not AuditEntry.objects.exists()
 
 
 def test_it_releases_the_selected_holds_through_the_service(people, hold, client):
@@ -70,7 +94,7 @@ def test_it_lets_only_permitted_staff_release_holds(people, hold, client, person
     assert hold.released_at is None
 
 
-def test_it_keeps_the_space_and_the_release_out_of_the_change_form(people, hold, client):
+def test_it_keeps_a_placed_hold_as_it_is(people, hold, client):
     client.force_login(superuser())
     save_change_form(
         client,
@@ -83,7 +107,7 @@ def test_it_keeps_the_space_and_the_release_out_of_the_change_form(people, hold,
     )
 
     hold.refresh_from_db()
-    assert hold.reason == "Report #12 (appeal)"
+    assert hold.reason == "Report #12"
     assert (hold.space_id, hold.released_at, hold.created_by_id) == (people.space.pk, None, people.staff.pk)
 
 

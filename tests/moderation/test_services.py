@@ -1,13 +1,13 @@
-"""moderation.services: releasing a hold (moderators only; audited)."""
+"""moderation.services: placing a hold by hand and releasing one (moderators only; audited)."""
 
 import pytest
 from django.utils import timezone
 
 from moderation.models import AuditEntry, Hold
-from moderation.services import do_release_hold
+from moderation.services import do_place_hold, do_release_hold
 from recordings.models import ModerationCopy
 from recordings.services import expired_copies
-from rooms.errors import Conflict, NotAllowed, NotFound
+from rooms.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from tests.rooms.service_helpers import PERSONAS
 
 
@@ -53,3 +53,42 @@ def test_it_refuses_to_release_a_hold_twice(people, hold):
 def test_it_reports_an_unknown_hold(people):
     with pytest.raises(NotFound):
         do_release_hold(people.moderator, 987654)
+
+
+def test_it_places_a_hold_by_hand_and_audits_it(people):
+    until = timezone.now() + timezone.timedelta(days=3)
+    hold = do_place_hold(people.moderator, people.space.pk, "  Looking into a complaint by e-mail ", until)
+
+    assert (hold.space, hold.reason, hold.until, hold.created_by) == (
+        people.space,
+        "Looking into a complaint by e-mail",
+        until,
+        people.moderator,
+    )
+    assert Hold.objects.active().filter(pk=hold.pk).exists()
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.PLACE_HOLD)
+    assert (entry.actor_id, entry.target_id, entry.subject_user_id) == (
+        people.moderator.pk,
+        people.space.pk,
+        people.space.host_id,
+    )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_it_lets_only_moderators_place_a_hold(people, persona):
+    with pytest.raises(NotAllowed):
+        do_place_hold(getattr(people, persona), people.space.pk, "Looking into it")
+
+    assert not Hold.objects.exists() and not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("space_id", "reason", "days", "error"),
+    [(987654, "why", None, NotFound), (None, "  ", None, InvalidRequest), (None, "why", -1, InvalidRequest)],
+)
+def test_it_refuses_a_bad_hold(people, space_id, reason, days, error):
+    until = timezone.now() + timezone.timedelta(days=days) if days else None
+    with pytest.raises(error):
+        do_place_hold(people.moderator, space_id or people.space.pk, reason, until)
+
+    assert not Hold.objects.exists() and not AuditEntry.objects.exists()
