@@ -11,8 +11,9 @@ of this run, deleted at the end). The engine is `manage.py media_engine` started
 module (`--engine`, hidden) so that it can note the time of every tick of the mixing clock; the
 engine's code is unchanged.
 
-Two live spaces of 10 speakers each, one after the other: captions off (the baseline), then on.
-In each, nine speakers (aiortc, in this process) send a quiet tone (below the utterance cutter's
+Live spaces of 10 speakers each, one after the other, `--rounds` times a space with captions off
+(the baseline) then one with captions on, so that a change of load on the (shared) machine falls
+on both. In each, nine speakers (aiortc, in this process) send a quiet tone (below the utterance cutter's
 voice threshold: mixed, encoded and recorded like any voice, never cut into utterances), and the
 talker says `--utterances` espeak-ng sentences with `--gap` seconds between them. Measured:
 
@@ -99,21 +100,24 @@ def engine_main(name: str, clock_dir: str) -> None:
     call_command("media_engine", name=name)
 
 
-def lateness(ticks: list[float], start: float, end: float) -> dict:
-    """Each tick's lateness against the clock's schedule (first tick + n periods), as the engine
-    computes it, for the ticks due in [start, end]; in ms."""
+def lateness(ticks: list[float], start: float, end: float) -> list[float]:
+    """Each tick's lateness in ms against the clock's schedule (first tick + n periods), as the
+    engine computes it, for the ticks due in [start, end]."""
     times = np.asarray(ticks)
     if not len(times):
-        return {"ticks": 0}
+        return []
     due = times[0] + PERIOD * np.arange(len(times))
-    late = (times - due)[(due >= start) & (due <= end)] * 1000
+    return [float(v) for v in ((times - due)[(due >= start) & (due <= end)] * 1000)]
+
+
+def clock_summary(late: list[float]) -> dict:
     return {
-        "ticks": int(len(late)),
+        "ticks": len(late),
         "p50_ms": pct(late, 50),
         "p95_ms": pct(late, 95),
         "p99_ms": pct(late, 99),
-        "max_ms": float(late.max()) if len(late) else None,
-        "late_ticks": int((late >= PERIOD * 1000).sum()),
+        "max_ms": max(late) if late else None,
+        "late_ticks": sum(v >= PERIOD * 1000 for v in late),
     }
 
 
@@ -242,9 +246,9 @@ def latency_summary(rows: list[dict]) -> dict:
 
 
 # --- the site's accounts -------------------------------------------------------------------------
-def create_spaces() -> list[dict]:
-    """Migrates the (fresh SQLite) database; two live spaces (captions off, then on), each with a
-    host and nine speakers, all unmuted, and a listener; a logged-in session for each."""
+def create_spaces(rounds: int) -> list[dict]:
+    """Migrates the (fresh SQLite) database; per round two live spaces (captions off, then on),
+    each with a host and nine speakers, all unmuted, and a listener; a logged-in session for each."""
     import django
 
     django.setup()
@@ -259,7 +263,7 @@ def create_spaces() -> list[dict]:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     User = get_user_model()
     spaces = []
-    for s, captions in enumerate((False, True)):
+    for s, captions in enumerate([False, True] * rounds):
         now = timezone.now()
         users = [User.objects.create_user(username=f"cap_s{s}_u{i}", password=None) for i in range(SPEAKERS + 1)]
         space = Space.objects.create(
@@ -356,7 +360,7 @@ async def run_space(ctx, space: dict, timeline: np.ndarray, marks: list[dict]) -
     return {
         "space_id": sid,
         "captions_on": space["captions"],
-        "clock": lateness(ticks, start, end) if start and end else {"ticks": 0},
+        "lateness_ms": lateness(ticks, start, end) if start and end else [],
         "cpu": cpu,
         "rows": rows,
         "latency": latency_summary(rows) if space["captions"] else None,
@@ -462,9 +466,10 @@ def report(payload: dict) -> str:
     lat, rec, v = on["latency"], payload["recogniser"], payload["verdict"]
     co, cf = on["clock"], off["clock"]
     lines = [
-        f"live captions: {lat['utterances']} espeak-ng sentences ({payload['voice']}), {payload['gap']} s apart, "
-        f"while the engine mixes {SPEAKERS} speakers (9 quiet tones + the talker); captioner pinned to cpu "
-        f"{payload['captioner_core']}",
+        f"live captions: {payload['rounds']} round(s) of a space with captions off then one with captions on; "
+        f"in each the talker says {payload['utterances']} espeak-ng sentences ({payload['voice']}), "
+        f"{payload['gap']} s apart, while the engine mixes {SPEAKERS} speakers (9 quiet tones + the talker); "
+        f"captioner pinned to cpu {payload['captioner_core']}",
         "",
         f"caption latency (end of utterance -> caption on a listener's socket): p50 {fmt(lat['p50_s'], '.2f')} s, "
         f"p95 {fmt(lat['p95_s'], '.2f')} s, max {fmt(lat['max_s'], '.2f')} s; "
@@ -514,9 +519,12 @@ def _terminate(signum, frame):
 
 def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help=f"smoke run: {QUICK_UTTERANCES} sentences per space")
-    parser.add_argument("--utterances", type=int, help="sentences the talker says in each space (default 20; quick 4)")
-    parser.add_argument("--gap", type=float, default=2.0, help="seconds of quiet after each sentence")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"smoke run: one round, {QUICK_UTTERANCES} sentences per space"
+    )
+    parser.add_argument("--utterances", type=int, help="sentences the talker says in each space (default 10; quick 4)")
+    parser.add_argument("--rounds", type=int, help="rounds of two spaces, captions off then on (default 2; quick 1)")
+    parser.add_argument("--gap", type=float, default=1.5, help="seconds of quiet after each sentence")
     parser.add_argument("--voice", default="en-us", help="the talker's espeak-ng voice")
     parser.add_argument(
         "--captioner-core", type=int, default=min(os.sched_getaffinity(0)), help="CPU the captioner is pinned to"
@@ -531,15 +539,33 @@ def arguments() -> argparse.ArgumentParser:
 
 def resolve_defaults(args) -> None:
     """Fills in the options left unset: the full run's values, or --quick's."""
-    args.utterances = args.utterances or (QUICK_UTTERANCES if args.quick else 20)
+    args.utterances = args.utterances or (QUICK_UTTERANCES if args.quick else 10)
+    args.rounds = args.rounds or (1 if args.quick else 2)
 
 
-async def run_spaces(ctx, spaces, timeline, marks) -> dict:
-    results = {}
-    for name, space in zip(("off", "on"), spaces, strict=True):
-        log(f"captions {name} ...")
-        results[name] = await asyncio.wait_for(run_space(ctx, space, timeline, marks), len(timeline) / 48_000 + 180)
+async def run_spaces(ctx, spaces, talks) -> list[dict]:
+    """Captions off then on, round after round: a change of load on the machine falls on both."""
+    results = []
+    for i, space in enumerate(spaces):
+        timeline, marks = talks[i // 2]
+        log(f"round {i // 2 + 1}, captions {'on' if space['captions'] else 'off'} ...")
+        results.append(await asyncio.wait_for(run_space(ctx, space, timeline, marks), len(timeline) / 48_000 + 180))
     return results
+
+
+def combine(spaces: list[dict]) -> dict:
+    """The rounds of one kind (captions off, or on) as one: the clock over all their ticks, the
+    latency over all their sentences, the CPU averaged."""
+    rows = [row for space in spaces for row in space["rows"]]
+    cpu = {k: sum(s["cpu"][k] for s in spaces) / len(spaces) for k in spaces[0]["cpu"]}
+    return {
+        "clock": clock_summary([v for space in spaces for v in space["lateness_ms"]]),
+        "cpu": cpu,
+        "rows": rows,
+        "latency": latency_summary(rows) if spaces[0]["captions_on"] else None,
+        "captions_behind": [b for space in spaces for b in space["captions_behind"]],
+        "stray_captions": sum(space["stray_captions"] for space in spaces),
+    }
 
 
 def main() -> int:
@@ -554,8 +580,8 @@ def main() -> int:
     resolve_defaults(args)
     from tests.bench.transcribe_accuracy import SENTENCES
 
-    if not 1 <= args.utterances <= len(SENTENCES):
-        parser.error(f"--utterances must be 1 to {len(SENTENCES)}")
+    if args.rounds < 1 or not 1 <= args.utterances * args.rounds <= len(SENTENCES):
+        parser.error(f"--utterances x --rounds must be 1 to {len(SENTENCES)}")
     run = describe_run("caption_latency", parser, args)
     print(run_lines(run), flush=True)
 
@@ -593,13 +619,20 @@ def main() -> int:
     procs = Processes()
     previous = signal.signal(signal.SIGTERM, _terminate)
     started = time.monotonic()
-    payload: dict = {**run, "voice": args.voice, "gap": args.gap, "captioner_core": args.captioner_core}
+    payload: dict = {
+        **run,
+        "voice": args.voice,
+        "gap": args.gap,
+        "rounds": args.rounds,
+        "utterances": args.utterances,
+        "captioner_core": args.captioner_core,
+    }
     return_code = 0
     try:
         log(f"setting up the database and the speech in {workdir}")
-        spaces = create_spaces()
-        sentences = SENTENCES[: args.utterances]
-        timeline, marks = talk(sentences, args.voice, args.gap)
+        spaces = create_spaces(args.rounds)
+        n = args.utterances
+        talks = [talk(SENTENCES[r * n : (r + 1) * n], args.voice, args.gap) for r in range(args.rounds)]
 
         from rooms.media.ice import limit_host_addresses
 
@@ -620,11 +653,13 @@ def main() -> int:
         log(f"site on port {port}, engine pid {engine.pid}, captioner pid {captioner.pid}")
         pids = {"engine": engine.pid, "captioner": captioner.pid, "site": site.pid, "bench": os.getpid()}
         ctx = {"port": port, "clock_dir": clock_dir, "pids": pids}
-        payload.update(asyncio.run(run_spaces(ctx, spaces, timeline, marks)))
+        payload["spaces"] = asyncio.run(run_spaces(ctx, spaces, talks))
+        payload["off"] = combine([r for r in payload["spaces"] if not r["captions_on"]])
+        payload["on"] = combine([r for r in payload["spaces"] if r["captions_on"]])
         payload["loadavg_after"] = loadavg()
         procs.stop_all()
         log("the recogniser alone ...")
-        payload["recogniser"] = recogniser_times(marks, args.captioner_core)
+        payload["recogniser"] = recogniser_times([m for _, marks in talks for m in marks], args.captioner_core)
         payload["verdict"] = verdicts(payload["off"], payload["on"])
     except KeyboardInterrupt:
         log("interrupted")
