@@ -204,23 +204,22 @@ def talk_track(timeline: np.ndarray, marks: list[dict]):
 
 
 # --- matching captions to what was said ----------------------------------------------------------
-def match_captions(marks: list[dict], started_at: dict, ended_at: dict, captions: list[dict]) -> list[dict]:
-    """Each caption goes to the utterance (begun before it arrived) that holds most of its words;
-    an utterance's latency is from its end to the last of its captions (the cutter may split a
-    sentence at a pause). Rows in utterance order; `latency_s` None when no caption came."""
-    from tests.bench.transcribe_accuracy import normalise
-
-    words = [set(normalise(m["text"])) for m in marks]
+def match_captions(
+    marks: list[dict], started_at: dict, ended_at: dict, captions: list[dict], origin: float
+) -> list[dict]:
+    """Each caption goes to the utterance it overlaps most on the space's clock (its `start_ms` and
+    `end_ms`; the talker's times are time.monotonic(), `origin` is the clock's zero on that
+    scale), so a caption of misheard words still finds its sentence. An utterance's latency is
+    from its end to the last of its captions (the cutter may split a sentence at a pause). Rows
+    in utterance order; `latency_s` None when no caption came."""
+    spans = {i: ((started_at[i] - origin) * 1000, (ended_at[i] - origin) * 1000) for i in ended_at if i in started_at}
     got: dict[int, list[dict]] = {}
     for caption in captions:
-        heard = normalise(caption["text"])
-        best, share = None, 0.0
-        for i in range(len(marks)):
-            if i in started_at and started_at[i] <= caption["at"] and heard:
-                s = sum(w in words[i] for w in heard) / len(heard)
-                if s > share:
-                    best, share = i, s
-        if best is not None and share >= 0.3:
+        overlaps = {
+            i: min(end, caption["end_ms"]) - max(start, caption["start_ms"]) for i, (start, end) in spans.items()
+        }
+        best = max(overlaps, key=overlaps.get, default=None)
+        if best is not None and overlaps[best] > 0:
             got.setdefault(best, []).append(caption)
     rows = []
     for i, mark in enumerate(marks):
@@ -280,6 +279,7 @@ def create_spaces(rounds: int) -> list[dict]:
         spaces.append(
             {
                 "space_id": space.pk,
+                "started_at": space.started_at.timestamp(),
                 "captions": captions,
                 "speakers": [session_for(u) for u in users[:SPEAKERS]],
                 "listener": session_for(users[SPEAKERS]),
@@ -318,6 +318,8 @@ async def run_space(ctx, space: dict, timeline: np.ndarray, marks: list[dict]) -
     listening = asyncio.ensure_future(listen())
     sockets, peers = [], []
     talker = talk_track(timeline, marks)
+    # The space's clock counts from its started_at (wall clock); the talker notes monotonic times.
+    origin = space["started_at"] - (time.time() - time.monotonic())
     try:
         for i, session in enumerate(space["speakers"]):
             track = talker if i == SPEAKERS - 1 else QuietTone(300.0 + 100 * i)
@@ -330,13 +332,20 @@ async def run_space(ctx, space: dict, timeline: np.ndarray, marks: list[dict]) -
             await peer.until(lambda p=peer: p.frames >= 5, 20, "audio back")
         log(f"space {sid} (captions {'on' if space['captions'] else 'off'}): {SPEAKERS} speakers in")
         window = CpuWindow(ctx["pids"])
+        deadline = time.monotonic() + len(timeline) / 48_000 + 30
         while not talker.done:
+            talking = peers[-1].pc.connectionState
+            if talking != "connected" or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"space {sid}: the talker stopped at {talker.sent / 48_000:.1f} of "
+                    f"{len(timeline) / 48_000:.1f} s (connection {talking})"
+                )
             await asyncio.sleep(0.2)
         cpu = window.stop()
         if space["captions"]:
             deadline = time.monotonic() + DRAIN_SECONDS
             while time.monotonic() < deadline:
-                rows = match_captions(marks, talker.started_at, talker.ended_at, captions)
+                rows = match_captions(marks, talker.started_at, talker.ended_at, captions, origin)
                 if all(r["latency_s"] is not None for r in rows):
                     await asyncio.sleep(1)  # the rest of a sentence the cutter split, if any
                     break
@@ -356,7 +365,7 @@ async def run_space(ctx, space: dict, timeline: np.ndarray, marks: list[dict]) -
     ticks = json.loads(clock_file.read_text()) if clock_file.exists() else []
     # The clock over the talking: first sentence's start to the last one's end.
     start, end = talker.started_at.get(0), talker.ended_at.get(len(marks) - 1)
-    rows = match_captions(marks, talker.started_at, talker.ended_at, captions)
+    rows = match_captions(marks, talker.started_at, talker.ended_at, captions, origin)
     return {
         "space_id": sid,
         "captions_on": space["captions"],
@@ -469,7 +478,7 @@ def report(payload: dict) -> str:
         f"live captions: {payload['rounds']} round(s) of a space with captions off then one with captions on; "
         f"in each the talker says {payload['utterances']} espeak-ng sentences ({payload['voice']}), "
         f"{payload['gap']} s apart, while the engine mixes {SPEAKERS} speakers (9 quiet tones + the talker); "
-        f"captioner pinned to cpu {payload['captioner_core']}",
+        f"captioner pinned to cpu {payload['captioner_core']}, nice {payload['captioner_nice']}",
         "",
         f"caption latency (end of utterance -> caption on a listener's socket): p50 {fmt(lat['p50_s'], '.2f')} s, "
         f"p95 {fmt(lat['p95_s'], '.2f')} s, max {fmt(lat['max_s'], '.2f')} s; "
@@ -528,6 +537,12 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--voice", default="en-us", help="the talker's espeak-ng voice")
     parser.add_argument(
         "--captioner-core", type=int, default=min(os.sched_getaffinity(0)), help="CPU the captioner is pinned to"
+    )
+    parser.add_argument(
+        "--captioner-nice",
+        type=int,
+        default=0,
+        help="what-if: run the captioner at this nice value (0, as deployed: the Procfile sets none)",
     )
     parser.add_argument("--redis-db", type=int, default=12, help="Redis database of the channel layer")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, media, logs)")
@@ -626,6 +641,7 @@ def main() -> int:
         "rounds": args.rounds,
         "utterances": args.utterances,
         "captioner_core": args.captioner_core,
+        "captioner_nice": args.captioner_nice,
     }
     return_code = 0
     try:
@@ -644,8 +660,9 @@ def main() -> int:
             env,
             engine_log,
         )
+        nice = ["nice", "-n", str(args.captioner_nice)] if args.captioner_nice else []
         captioner = procs.start(
-            ["taskset", "-c", str(args.captioner_core), PY, "manage.py", "captioner"], env, captioner_log
+            [*nice, "taskset", "-c", str(args.captioner_core), PY, "manage.py", "captioner"], env, captioner_log
         )
         wait_for_line(engine_log, "running", engine, 60)
         wait_for_line(captioner_log, "captioner running", captioner, 120)
