@@ -504,6 +504,18 @@ def report(payload: dict) -> str:
             f"  {name:13} {c['engine']:5.1f} / {c['captioner']:5.1f} / {c['site']:5.1f} / {c['bench']:5.1f} / "
             f"{c['other']:5.1f}"
         )
+    lines.append("")
+    lines.append(
+        "each space in turn: clock lateness p95 / p99 ms, ticks late, caption latency p50 / p95 s, other CPU %"
+    )
+    for r in payload["spaces"]:
+        c, lat_r = clock_summary(r["lateness_ms"]), r["latency"] or {}
+        share = c["late_ticks"] / c["ticks"] if c["ticks"] else 0
+        lines.append(
+            f"  space {r['space_id']} captions {'on ' if r['captions_on'] else 'off'}  {fmt(c['p95_ms'], '6.1f')} / "
+            f"{fmt(c['p99_ms'], '6.1f')}  {share:6.1%}  {fmt(lat_r.get('p50_s'), '5.2f', '    -')} / "
+            f"{fmt(lat_r.get('p95_s'), '5.2f', '    -')}  {r['cpu']['other']:6.1f}"
+        )
     lines += [
         f"load average before / after: {payload['loadavg_before']} / {payload['loadavg_after']}",
         "",
