@@ -13,12 +13,14 @@ engine's code is unchanged.
 
 Live spaces of 10 speakers each, one after the other, `--rounds` times a space with captions off
 (the baseline) then one with captions on, so that a change of load on the (shared) machine falls
-on both. In each, nine speakers (aiortc, in this process) send a quiet tone (below the utterance cutter's
-voice threshold: mixed, encoded and recorded like any voice, never cut into utterances), and the
-talker says `--utterances` espeak-ng sentences with `--gap` seconds between them. Measured:
+on both. In each, nine speakers (aiortc, in this process) send a quiet tone (below the utterance
+cutter's voice threshold: mixed, encoded and recorded like any voice, never cut into utterances),
+and the talker says `--utterances` espeak-ng sentences (each round its own) with `--gap` seconds
+between them. Measured:
 
 1. caption latency: from the moment the frame holding an utterance's last voiced sample is handed
-   to aiortc to the `caption` with its words arriving on a listener's room socket; p50/p95/max;
+   to aiortc to the `caption` arriving on a listener's room socket (a caption belongs to the
+   sentence it overlaps on the space's clock); p50/p95/max;
 2. the mixing clock: each tick's lateness (when it ran minus when it was due, the engine's own
    definition), p50/p95/p99/max and ticks a whole frame late, over the talking, captions off
    vs on, with the ratio;
