@@ -480,7 +480,8 @@ def report(payload: dict) -> str:
         f"live captions: {payload['rounds']} round(s) of a space with captions off then one with captions on; "
         f"in each the talker says {payload['utterances']} espeak-ng sentences ({payload['voice']}), "
         f"{payload['gap']} s apart, while the engine mixes {SPEAKERS} speakers (9 quiet tones + the talker); "
-        f"captioner pinned to cpu {payload['captioner_core']}, nice {payload['captioner_nice']}",
+        f"captioner pinned to cpu {payload['captioner_core']}, nice {payload['captioner_nice']}; engine "
+        + (f"pinned to cpu {payload['engine_core']}" if payload["engine_core"] is not None else "not pinned"),
         "",
         f"caption latency (end of utterance -> caption on a listener's socket): p50 {fmt(lat['p50_s'], '.2f')} s, "
         f"p95 {fmt(lat['p95_s'], '.2f')} s, max {fmt(lat['max_s'], '.2f')} s; "
@@ -557,6 +558,11 @@ def arguments() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="what-if: run the captioner at this nice value (0, as deployed: the Procfile sets none)",
+    )
+    parser.add_argument(
+        "--engine-core",
+        type=int,
+        help="what-if: pin the engine to this CPU (default: not pinned, as deployed)",
     )
     parser.add_argument("--redis-db", type=int, default=12, help="Redis database of the channel layer")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, media, logs)")
@@ -656,6 +662,7 @@ def main() -> int:
         "utterances": args.utterances,
         "captioner_core": args.captioner_core,
         "captioner_nice": args.captioner_nice,
+        "engine_core": args.engine_core,
     }
     return_code = 0
     try:
@@ -669,8 +676,9 @@ def main() -> int:
         limit_host_addresses()
         payload["loadavg_before"] = loadavg()
         engine_log, captioner_log = workdir / "engine.log", workdir / "captioner.log"
+        pin = ["taskset", "-c", str(args.engine_core)] if args.engine_core is not None else []
         engine = procs.start(
-            [PY, "-m", "tests.bench.caption_latency", "--engine", "bench-engine", "--clock-dir", str(clock_dir)],
+            [*pin, PY, "-m", "tests.bench.caption_latency", "--engine", "bench-engine", "--clock-dir", str(clock_dir)],
             env,
             engine_log,
         )
