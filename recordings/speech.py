@@ -72,20 +72,22 @@ def model():
 
 # Below this a stretch holds no speech Whisper can read (it tends to invent words instead).
 SHORTEST_SECONDS = 0.3
+# A beam of 5 (faster-whisper's own default). tests/bench/transcribe_accuracy.py measures it beside
+# greedy decoding (1, the default until 2026-12-07): on its espeak speech 0.84x the word errors
+# for about 3 % more time, well within the real-time-factor target on one core.
+BEAM_SIZE = 5
 
 
-def transcribe(audio: np.ndarray, language: str | None = None, *, beam_size: int = 1) -> list[Segment]:
+def transcribe(audio: np.ndarray, language: str | None = None, *, beam_size: int = BEAM_SIZE) -> list[Segment]:
     """Timed segments with their words, in seconds from the start of `audio`. Silence or
     audio too short to hold a word gives an empty list, not an error. `beam_size` is for the
-    benchmark's baseline (faster-whisper's default of 5); the site always decodes greedily."""
+    benchmark's baseline (greedy, 1); the site always decodes with BEAM_SIZE."""
     if len(audio) < SHORTEST_SECONDS * SAMPLE_RATE or not np.any(np.abs(audio) > 1e-3):
         return []
     with _run_lock:
         segments, _info = model().transcribe(
             audio,
             language=language or settings.TRANSCRIBE["LANGUAGE"],
-            # Greedy decoding. tests/bench/transcribe_accuracy.py measures it beside a beam of 5:
-            # on espeak speech the beam is about 1.3x more accurate for about 5 % more time.
             beam_size=beam_size,
             word_timestamps=True,
             # Each call is one voice's utterance or stretch: the previous text is no help and

@@ -5,7 +5,7 @@ import shlex
 
 import pytest
 
-from tests.bench import media_engine, recording_finalize, room_fanout, transcribe_accuracy
+from tests.bench import caption_latency, media_engine, recording_finalize, room_fanout, transcribe_accuracy
 from tests.bench.bench_setup import describe_run, reproduce_command, run_lines
 
 BENCHMARKS = {
@@ -13,13 +13,14 @@ BENCHMARKS = {
     "media_engine": (media_engine, ["--quick", "--cycles", "2", "--max-spaces", "0"]),
     "recording_finalize": (recording_finalize, ["--duration", "30", "--skip-ffmpeg"]),
     "transcribe_accuracy": (transcribe_accuracy, ["--quick", "--voices", "en-us,en-gb"]),
+    "caption_latency": (caption_latency, ["--quick", "--redis-db", "11"]),
 }
 
 
 def parsed(module, argv):
     args = module.arguments().parse_args(argv)
-    if module is media_engine:
-        media_engine.resolve_defaults(args)
+    if hasattr(module, "resolve_defaults"):
+        module.resolve_defaults(args)
     return args
 
 

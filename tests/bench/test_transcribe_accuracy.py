@@ -17,6 +17,11 @@ from tests.speech import needs_espeak
         ("We drove nine hundred miles in two thousand seconds.", "We drove 900 miles in 2,000 seconds."),
         ("Can everyone hear me okay?", "can everyone hear me OK"),
         ("Let us keep it short.", "Let's keep it short."),
+        ("It is not bad, I would say.", "It's not bad, I'd say."),
+        ("We do not know what we are doing.", "We don't know what we're doing."),
+        ("My favorite color is gray.", "My favourite colour is grey."),
+        ("I think it is fine.", "Um, I think, uh, it's fine."),
+        ("It took me three tries.", "It took me three tries\u2026"),
     ],
 )
 def test_numbers_case_and_punctuation_do_not_count_as_errors(reference, heard):
