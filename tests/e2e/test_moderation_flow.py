@@ -149,7 +149,12 @@ def test_a_reported_speaker_is_heard_suspended_and_dropped_from_the_live_room(pa
 
     # The speaker's room closes and says why; the listener no longer sees them on stage.
     message = f"Your account is suspended for good: {REASON}"
-    expect(speaker.locator("#conn-banner")).to_have_text(message)
+    expect(speaker.locator("#conn-banner")).to_have_text(f"{message} You were taken out of this space and signed out.")
+    # Their microphone is off and the room's controls are gone; the way out stays.
+    speaker.wait_for_function("() => !window.roundtable.stageAudio.mic && !window.roundtable.stageAudio.pc")
+    for control in ("#btn-mute", "#btn-stepdown", "#btn-react", "#btn-clip", "#btn-listen"):
+        expect(speaker.locator(control)).to_be_hidden()
+    expect(speaker.locator("#leave")).to_be_visible()
     expect(listener.locator("#stage .person", has_text="sam")).to_have_count(0)
     expect(listener.locator("#conn-banner")).to_be_hidden()  # the listener's room carries on
     shoot(speaker, "moderation-flow-6-speaker-suspended")
