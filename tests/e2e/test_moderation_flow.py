@@ -162,8 +162,9 @@ def test_a_reported_speaker_is_heard_suspended_and_dropped_from_the_live_room(pa
     place = Participant.objects.get(space=space, user=sam)
     assert (place.role, place.present) == (Participant.Role.LISTENER, False)
 
-    # Signed out everywhere: the reload is a guest's page, and signing in again is refused.
+    # Signed out everywhere: the reload says why and is a guest's page; signing in is refused.
     speaker.reload()
+    expect(speaker.locator(".flash")).to_have_text(f"{message} You were signed out.")
     expect(speaker.locator("#room")).to_have_attribute("data-user-id", "")
     expect(speaker.get_by_role("link", name="Log in", exact=True)).to_be_visible()
     expect(speaker.locator("#stage .person", has_text="sam")).to_have_count(0)
