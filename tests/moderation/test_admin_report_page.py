@@ -14,7 +14,7 @@ from moderation.models import AuditEntry, Report
 from recordings.models import ModerationCopy, Transcript
 from rooms.errors import Conflict
 from rooms.media import storage
-from rooms.models import StageChange
+from rooms.models import StageChange, Suspension
 from tests.admin_helpers import told
 from tests.moderation.conftest import end_space, make_report
 from tests.recordings.conftest import write_voice
@@ -284,6 +284,17 @@ def test_it_offers_no_live_actions_once_the_space_ended(people, moderator, repor
     slugs = [a["slug"] for a in client.get(page(report)).context["actions"]]
 
     assert not {"end-space", "remove-speaker", "mute-speaker"} & set(slugs)
+
+
+@pytest.mark.parametrize("until, offered", [(None, False), (timedelta(days=3), True)])
+def test_it_offers_no_second_suspension_for_good(people, moderator, report, client, until, offered):
+    ends = None if until is None else timezone.now() + until
+    Suspension.objects.create(user=people.speaker, until=ends, reason="Spam", created_by=moderator)
+    client.force_login(moderator)
+    slugs = [a["slug"] for a in client.get(page(report)).context["actions"]]
+
+    # A dated one may be made longer (or for good) by another.
+    assert ("suspend-user" in slugs) is offered
 
 
 @pytest.mark.parametrize("persona", ["staff", "viewer"])
