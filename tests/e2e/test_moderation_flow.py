@@ -143,6 +143,8 @@ def test_a_reported_speaker_is_heard_suspended_and_dropped_from_the_live_room(pa
     shoot(admin, "moderation-flow-4-moderator-suspends")
     suspend.get_by_role("button", name="Suspend the user").click()
     expect(admin.locator(".messagelist")).to_contain_text("Suspend the user: done.")
+    expect(admin.locator("form[data-action='suspend-user']")).to_have_count(0)  # not twice
+    expect(admin.locator("[data-earlier-actions]")).to_contain_text("Suspended a user (sam)")
     shoot(admin, "moderation-flow-5-moderator-done")
     suspension = Suspension.objects.get(user=sam)
     assert (suspension.until, suspension.reason, suspension.created_by) == (None, REASON, mona)
