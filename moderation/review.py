@@ -62,9 +62,13 @@ def transcript_window(report: Report) -> tuple[int, int]:
 
 
 def copy_kept(space: Space | None) -> bool:
-    """The space's moderation copy is still there (the retention job has not claimed it)."""
+    """The space's moderation copy is there: the space is live (the engine is writing its
+    tracks; the ModerationCopy row only comes when it ends, with the retention clock), or it
+    ended and the retention job has not claimed the copy."""
     if space is None or space.started_at is None:
         return False
+    if space.state == Space.State.LIVE:
+        return True
     return ModerationCopy.objects.filter(space=space, claimed_at__isnull=True).exists()
 
 

@@ -21,7 +21,7 @@ from recordings.audio.mixdown import track_users
 from recordings.models import Recording
 from rooms.errors import RoomError
 from rooms.media.files import serve
-from rooms.models import Participant, Space
+from rooms.models import Participant, Space, Suspension
 
 
 class ReasonForm(forms.Form):
@@ -67,6 +67,10 @@ ACTIONS = {
 }
 
 
+def suspended_for_good(user_id: int) -> bool:
+    return Suspension.objects.in_force().filter(user_id=user_id, until__isnull=True).exists()
+
+
 def applicable_actions(report: Report) -> list[str]:
     """The actions that make sense for this report now (the service still checks each)."""
     space: Space | None = report.space
@@ -82,7 +86,8 @@ def applicable_actions(report: Report) -> list[str]:
         "end-space": live,
         "remove-speaker": there is not None and there.present,
         "mute-speaker": there is not None and there.present and there.on_stage,
-        "suspend-user": report.reported_user_id is not None,
+        # Suspended for good already: a second one would only have to be lifted too.
+        "suspend-user": report.reported_user_id is not None and not suspended_for_good(report.reported_user_id),
         "take-down-recording": recording is not None and not recording.is_gone,
         "take-down-clip": report.clip_id is not None and not report.clip.is_gone,
         "resolve": report.is_open,

@@ -28,6 +28,12 @@ export function floatReactions(counts) {
   }
 }
 
+// The room is closed to this person for good: only the way out stays.
+export function closeControls() {
+  for (const el of $("controls").children) if (el.id !== "leave") el.hidden = true;
+  $("react-menu")?.setAttribute("hidden", "");
+}
+
 export function showStatus(status, code) {
   const banner = $("conn-banner");
   if (status === "open") { banner.hidden = true; return; }

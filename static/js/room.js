@@ -12,7 +12,7 @@ import { captionsBehind, initCaptions, showCaption } from "./room-captions.js";
 import { RoomSocket } from "./room-socket.js";
 import { $, hasCaptions, isHost, isLive, isRecording, onStage, page, spaceId, state, told, upsert } from "./room-state.js";
 import {
-  bind, floatReactions, renderControls, renderRecordingFlags, showAudioState, showDelay, showStatus, toast,
+  bind, closeControls, floatReactions, renderControls, renderRecordingFlags, showAudioState, showDelay, showStatus, toast,
 } from "./room-ui.js";
 
 const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -98,8 +98,14 @@ function handle(msg) {
       setTimeout(() => location.reload(), 1500);
       return;
     case "suspended":
-      // The socket closes next (4403); the banner keeps saying why.
-      state.closedBecause = msg.message;
+      // The socket closes next (4403) and every session of the account is signed out: the
+      // microphone and the program stop, and the controls go (nothing they send would be
+      // taken). The banner keeps saying why.
+      state.closedBecause = `${msg.message} You were taken out of this space and signed out.`;
+      state.you = null;
+      stageAudio.stop();
+      if (player.playing) player.stop();
+      closeControls();
       toast(msg.message);
       return;
     case "clip.request":

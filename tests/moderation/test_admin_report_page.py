@@ -14,9 +14,10 @@ from moderation.models import AuditEntry, Report
 from recordings.models import ModerationCopy, Transcript
 from rooms.errors import Conflict
 from rooms.media import storage
-from rooms.models import StageChange
+from rooms.models import StageChange, Suspension
 from tests.admin_helpers import told
-from tests.moderation.conftest import make_report
+from tests.moderation.conftest import end_space, make_report
+from tests.recordings.conftest import write_voice
 
 
 def give_transcript(people, segments: list[dict]) -> None:
@@ -86,13 +87,26 @@ def test_it_sends_people_who_are_not_staff_to_the_admin_login(people, report, cl
     assert response.url.startswith(reverse("admin:login"))
 
 
-def test_it_says_when_the_copy_was_deleted(moderator, report, copy, client):
+def test_it_says_when_the_copy_was_deleted(people, moderator, report, copy, client):
+    end_space(people.space)
     ModerationCopy.objects.filter(pk=copy.pk).delete()
     client.force_login(moderator)
     html = client.get(page(report)).content.decode()
 
     assert "The moderation copy of this space was deleted" in html
     assert "copy-audio" not in html
+
+
+def test_it_offers_a_live_spaces_audio_before_its_copy_row_exists(people, moderator, report, client):
+    # While the space is live the engine writes its tracks; the ModerationCopy row (with the
+    # retention clock) only comes when it ends. A report made live is heard live.
+    write_voice(people.space.pk, people.speaker.pk, 700.0, 0, 180)
+    assert not ModerationCopy.objects.exists()
+    client.force_login(moderator)
+    html = client.get(page(report)).content.decode()
+
+    assert "was deleted" not in html
+    assert reverse("admin:moderation_report_copy_audio", args=[report.pk]) in html
 
 
 def test_it_shows_a_user_report_without_a_space(people, moderator, client, monkeypatch):
@@ -270,6 +284,17 @@ def test_it_offers_no_live_actions_once_the_space_ended(people, moderator, repor
     slugs = [a["slug"] for a in client.get(page(report)).context["actions"]]
 
     assert not {"end-space", "remove-speaker", "mute-speaker"} & set(slugs)
+
+
+@pytest.mark.parametrize("until, offered", [(None, False), (timedelta(days=3), True)])
+def test_it_offers_no_second_suspension_for_good(people, moderator, report, client, until, offered):
+    ends = None if until is None else timezone.now() + until
+    Suspension.objects.create(user=people.speaker, until=ends, reason="Spam", created_by=moderator)
+    client.force_login(moderator)
+    slugs = [a["slug"] for a in client.get(page(report)).context["actions"]]
+
+    # A dated one may be made longer (or for good) by another.
+    assert ("suspend-user" in slugs) is offered
 
 
 @pytest.mark.parametrize("persona", ["staff", "viewer"])

@@ -17,6 +17,7 @@ from rooms.media import storage
 from rooms.media.encode import encode_flac
 from rooms.media.tracks import track_prefix
 from tests.admin_helpers import told
+from tests.moderation.conftest import end_space
 from tests.recordings.conftest import write_voice
 from tests.speech import needs_espeak, speech_track
 
@@ -128,7 +129,17 @@ def test_it_refuses_asking_twice(moderator, report, copy_in_window, client, queu
     assert len(queued) == 1
 
 
-def test_it_refuses_without_a_copy(moderator, report, client, queued):
+def test_it_queues_a_live_spaces_window_before_its_copy_row_exists(people, moderator, report, client, queued):
+    write_voice(people.space.pk, people.host.pk, 500.0, 20, 30)  # the engine's track, still live
+    client.force_login(moderator)
+    client.post(url(report))
+
+    assert WindowTranscript.objects.get(report=report).state == "queued"
+    assert len(queued) == 1
+
+
+def test_it_refuses_without_a_copy(people, moderator, report, client, queued):
+    end_space(people.space)  # ended, and its copy is gone (while live, the tracks are its copy)
     client.force_login(moderator)
     response = client.post(url(report))
 

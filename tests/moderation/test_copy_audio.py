@@ -17,6 +17,7 @@ from recordings.models import ModerationCopy
 from rooms.media.tracks import closed_marker
 from tests.admin_helpers import staff_with
 from tests.audio import TONES, has_tone
+from tests.moderation.conftest import end_space
 
 
 def audio_url(report, speaker=None) -> str:
@@ -113,7 +114,18 @@ def test_it_writes_another_row_for_a_listen_later_on(people, moderator, report, 
     assert AuditEntry.objects.count() == 2
 
 
-def test_it_says_when_the_copy_was_deleted(moderator, report, copy, client):
+def test_it_gives_a_live_spaces_window_before_its_copy_row_exists(people, moderator, report, copy, client):
+    ModerationCopy.objects.filter(pk=copy.pk).delete()  # the row only comes when the space ends
+    default_storage.delete(closed_marker(people.space.pk))
+    client.force_login(moderator)
+    response = client.get(audio_url(report, people.speaker.pk))
+
+    assert response.status_code == 200
+    assert has_tone(decode(body(response)), TONES["speaker"])
+
+
+def test_it_says_when_the_copy_was_deleted(people, moderator, report, copy, client):
+    end_space(people.space)
     ModerationCopy.objects.filter(pk=copy.pk).delete()
     client.force_login(moderator)
     response = client.get(audio_url(report))

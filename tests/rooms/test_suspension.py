@@ -253,6 +253,35 @@ def test_it_signs_a_suspended_person_out_of_a_session_opened_before(people, mode
     assert response.url.startswith(reverse("login"))
 
 
+def told(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_it_tells_a_person_signed_out_by_a_suspension_why_on_their_next_page(people, moderator):
+    client = Client()
+    client.force_login(people.speaker)
+    suspend(moderator, people.speaker, days=None)
+
+    response = client.get(people.space.get_absolute_url())  # the room page they reload
+
+    assert response.status_code == 200
+    assert told(response) == [f"Your account is suspended for good: {REASON} You were signed out."]
+    assert not response.context["user"].is_authenticated
+    assert "_auth_user_id" not in client.session  # that session is over for good
+    assert told(client.get(people.space.get_absolute_url())) == []  # said once
+
+
+def test_it_says_nothing_to_a_session_refused_for_another_reason(people):
+    client = Client()
+    client.force_login(people.listener)
+    type(people.listener).objects.filter(pk=people.listener.pk).update(is_active=False)
+
+    response = client.get(people.space.get_absolute_url())
+
+    assert told(response) == []
+    assert "_auth_user_id" in client.session
+
+
 def test_it_refuses_sign_in_with_the_reason(people, moderator):
     suspend(moderator, people.listener, days=None)
     client = Client()
